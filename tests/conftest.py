@@ -1,0 +1,97 @@
+"""Shared test set-up: QtWebEngine environment, our URL scheme, settings in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SOURCES = REPO.parent / "shared" / "sources"
+
+# QtWebEngine needs these before the QApplication exists (pytest-qt creates it lazily).
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+try:  # GUI tests only: a machine without Qt still runs the data-layer tests
+    from viewer.mapview import register_scheme
+
+    register_scheme()
+except ImportError:  # pragma: no cover
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """QSettings go to a temporary folder, never the developer's own."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # pragma: no cover
+        return
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
+SOURCE_TEXT = (
+    "On Tuesday protesters marched to the embassy. “It was loud,” a witness said.\n\n"
+    "The strikes killed 24 fighters near the border.\n"
+)
+
+
+def minimal_dataset() -> dict[str, Any]:
+    """A small valid dataset (write it with `write_dataset`)."""
+    return {
+        "format": "embassy-crisis-atlas/1",
+        "title": "Test incident",
+        "display_timezone": "Asia/Baghdad",
+        "core_period": {"start": "2019-12-27T00:00:00+03:00", "end": "2020-01-10T00:00:00+03:00"},
+        "sources": [
+            {"id": "src", "file": "sources/a.txt", "outlet": "Test Outlet", "title": "A report",
+             "published": "2019-12-31", "url": "https://example.com/a"}
+        ],
+        "places": [
+            {"id": "embassy", "name": "Embassy", "kind": "compound", "lat": 33.2986, "lon": 44.3958,
+             "radius_m": 300, "coord_source": "test"},
+            {"id": "border", "name": "Border area", "kind": "region", "lat": 34.4, "lon": 41.0,
+             "radius_m": 20000, "coord_source": "test"},
+        ],
+        "events": [
+            {"id": "strikes", "start": "2019-12-29T00:00:00+03:00", "precision": "day",
+             "places": ["border"], "category": "strike", "actors": ["U.S."], "title": "Strikes",
+             "summary": "Strikes hit the border.",
+             "citations": [{"source": "src", "quote": "The strikes killed 24 fighters"}]},
+            {"id": "march", "start": "2019-12-31T00:00:00+03:00", "end": "2020-01-02T00:00:00+03:00",
+             "precision": "day", "places": ["embassy"], "category": "protest", "actors": [],
+             "title": "March", "summary": "People marched.",
+             "citations": [{"source": "src", "quote": "\"It was loud,\" a witness"}],
+             "claims": [{"topic": "Deaths", "values": [{"source": "src", "value": "24",
+                                                          "quote": "killed 24 fighters"}]}]},
+        ],
+        "links": [{"cause": "strikes", "effect": "march", "type": "led to"}],
+    }
+
+
+def write_dataset(folder: Path, data: Any, text: str = SOURCE_TEXT) -> Path:
+    (folder / "sources").mkdir(exist_ok=True)
+    (folder / "sources" / "a.txt").write_text(text, encoding="utf-8")
+    path = folder / "data.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dataset_file(tmp_path: Path) -> Path:
+    return write_dataset(tmp_path, minimal_dataset())
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """A copy of the real dataset and its sources, safe to break."""
+    shutil.copy(REPO / "places.json", tmp_path / "places.json")
+    shutil.copytree(REPO / "assets" / "sources", tmp_path / "assets" / "sources")
+    return tmp_path / "places.json"

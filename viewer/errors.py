@@ -1,0 +1,38 @@
+"""The project's own error type: every problem with a data file, with where it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a data file.
+
+    `path` is a JSON path such as ``$.events[3].citations[0].quote`` (``$`` for the
+    whole file); `line`/`column` are set for syntax errors.
+    """
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}"
+
+
+class DatasetError(Exception):
+    """A data file could not be loaded. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self, limit: int = 200) -> str:
+        lines = [str(p) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"... and {len(self.problems) - limit} more problems")
+        return "\n".join(lines)
