@@ -134,6 +134,10 @@ def _known_zone(name: str) -> bool:
     return True
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _items(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     """The well-formed objects of a top-level list, with their indices."""
     value = raw.get(key)
@@ -242,13 +246,13 @@ class _Checker:
                 starts[event["id"]] = start
             if start and end and end < start:
                 self.problem(["events", i, "end"], f"event ends ({end.isoformat()}) before it starts")
-            for j, place_id in enumerate(event.get("places") or []):
+            for j, place_id in enumerate(_list(event.get("places"))):
                 if isinstance(place_id, str) and place_id not in place_ids:
                     self.problem(["events", i, "places", j], f"unknown place id {place_id!r}")
-            for j, citation in enumerate(event.get("citations") or []):
+            for j, citation in enumerate(_list(event.get("citations"))):
                 if isinstance(citation, dict):
                     self.quote(["events", i, "citations", j], source_ids, citation)
-            for j, claim in enumerate(event.get("claims") or []):
+            for j, claim in enumerate(_list(event.get("claims"))):
                 if not isinstance(claim, dict) or not isinstance(claim.get("values"), list):
                     continue
                 for k, value in enumerate(claim["values"]):
@@ -260,10 +264,12 @@ class _Checker:
                 ident = link.get(key)
                 if isinstance(ident, str) and ident not in event_ids:
                     self.problem(["links", i, key], f"unknown event id {ident!r}")
-            cause, effect = starts.get(link.get("cause", "")), starts.get(link.get("effect", ""))
+            cause_id, effect_id = link.get("cause"), link.get("effect")
+            cause = starts.get(cause_id) if isinstance(cause_id, str) else None
+            effect = starts.get(effect_id) if isinstance(effect_id, str) else None
             if cause and effect and effect < cause:
                 self.problem(["links", i], "the effect starts before its cause")
-            if link.get("cause") is not None and link.get("cause") == link.get("effect"):
+            if isinstance(cause_id, str) and cause_id == effect_id:
                 self.problem(["links", i], "an event cannot cause itself")
         return self.problems
 
