@@ -1,0 +1,138 @@
+"""The real window with the real QtWebEngine page (Xvfb): time moves, the page follows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from conftest import REPO
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from viewer.dataset import load_dataset
+from viewer.mapview import request_guard
+from viewer.timeline import ts
+from viewer.window import MainWindow
+
+pytestmark = pytest.mark.gui
+BAGHDAD = timezone(timedelta(hours=3))
+READY_MS = 60_000
+
+
+def page_query(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
+    with qtbot.waitCallback(timeout=10_000) as callback:
+        window.map_view.call("Atlas.query", callback=callback)
+    result = callback.args[0]
+    assert isinstance(result, dict), result
+    return result
+
+
+def move_and_wait(qtbot: QtBot, window: MainWindow, moment: datetime) -> dict[str, Any]:
+    """Move time and wait until the page confirms it applied that very state."""
+    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
+        assert window.time_state.set_moment(moment)
+    # Several updates may be in flight; wait for the last one sent.
+    while blocker.args[0]["seq"] != window._seq:
+        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
+            pass
+    return page_query(qtbot, window)
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[MainWindow]:
+    dataset = load_dataset(REPO / "places.json")
+    win = MainWindow(dataset, at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD), settings=QSettings())
+    qtbot.addWidget(win)
+    request_guard().seen.clear()
+    with qtbot.waitSignal(win.ready, timeout=READY_MS):
+        win.show()
+    yield win
+    win.player.pause()
+
+
+def test_page_loads_with_every_marker(qtbot: QtBot, window: MainWindow) -> None:
+    result = page_query(qtbot, window)
+    assert set(result["places"]) == {p.id for p in window.dataset.places}
+    # Labels come from the data, as text.
+    assert result["places"]["us-embassy-baghdad"]["label"] == window.dataset.place("us-embassy-baghdad").name
+
+
+def test_slider_lights_up_the_places(qtbot: QtBot, window: MainWindow) -> None:
+    before = move_and_wait(qtbot, window, datetime(2019, 12, 28, 12, tzinfo=BAGHDAD))
+    assert before["places"]["us-embassy-baghdad"]["state"] == "future"
+    siege = move_and_wait(qtbot, window, datetime(2019, 12, 31, 14, tzinfo=BAGHDAD))
+    assert siege["places"]["us-embassy-baghdad"]["state"] == "current"
+    assert siege["places"]["us-embassy-baghdad"]["category"] is not None
+    # The K-1 rocket attack happened before: visible but quiet.
+    assert siege["places"]["k1-air-base"]["state"] == "past"
+    after = move_and_wait(qtbot, window, datetime(2020, 1, 3, 2, tzinfo=BAGHDAD))
+    assert after["places"]["baghdad-airport"]["state"] == "current"
+    assert after["places"]["us-embassy-baghdad"]["state"] in ("past", "current")
+    expected_current = {p for e in window.index.active_at(window.time_state.moment) for p in e.places}
+    assert {k for k, v in after["places"].items() if v["state"] == "current"} == expected_current
+
+
+def test_list_and_slider_follow_each_other(qtbot: QtBot, window: MainWindow) -> None:
+    event = next(e for e in window.index.events if e.id.startswith("us-strikes"))
+    row = window.index.position[event.id]
+    window.list_view.selectRow(row)
+    assert window.time_state.moment == event.start.astimezone(UTC)
+    assert window.strip.current() == ts(event.start)
+    # And back: moving time selects and scrolls to the current row.
+    later = next(e for e in window.index.events if e.start > event.start and e.places)
+    window.time_state.go_to_event(later)
+    assert window.list_view.currentIndex().row() == window.index.position[later.id]
+    assert later.title in window.windowTitle()
+
+
+def test_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    window.activateWindow()
+    window.time_state.set_moment(datetime(2019, 12, 30, 10, tzinfo=BAGHDAD))
+    expected = window.index.next_event(window.time_state.moment)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.time_state.focus == expected
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert window.time_state.focus == window.index.events[window.index.position[expected.id] - 1]
+    start = window.time_state.moment
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.time_state.moment == start + timedelta(hours=1)
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert window.time_state.moment == window.dataset.core_end
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert window.time_state.moment == window.dataset.core_start
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.player.playing
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.player.playing
+
+
+def test_marker_click_reaches_python(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.map_view.bridge.clicked, timeout=10_000) as blocker:
+        window.map_view.call("Atlas.clickMarker", "k1-air-base")
+    assert blocker.args == ["k1-air-base"]
+    assert window.dataset.place("k1-air-base").name in window.detail.widget().findChildren(
+        type(window.clock_label)
+    )[1].text()
+
+
+def test_bridge_rejects_unknown_ids(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.assertNotEmitted(window.map_view.bridge.clicked, wait=300):
+        window.map_view.bridge.placeClicked("<script>alert(1)</script>")
+
+
+def test_no_request_leaves_the_machine(qtbot: QtBot, window: MainWindow) -> None:
+    seen = request_guard().seen
+    assert seen, "the guard saw no request at all"
+    external = [u for u in seen if not u.startswith(("atlas:", "data:", "qrc:", "blob:"))]
+    assert external == []
+
+
+def test_play_event_by_event(qtbot: QtBot, window: MainWindow) -> None:
+    window.player.set_speed("Fastest")
+    window.time_state.core_start()
+    first = window.index.next_event(window.time_state.moment)
+    window.player.play()
+    qtbot.waitUntil(lambda: window.time_state.focus is not None and window.time_state.focus != first, timeout=5_000)
+    window.player.pause()

@@ -1,0 +1,127 @@
+"""Start the Qt application: environment, data, window, and the --screenshot mode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import APP_NAME, __version__, paths
+from .dataset import load_dataset
+from .errors import DatasetError
+
+log = logging.getLogger(__name__)
+
+#: How long --screenshot waits for the map before giving up.
+SCREENSHOT_TIMEOUT_MS = 60_000
+
+
+def prepare_environment() -> None:
+    """Settings QtWebEngine needs before it starts."""
+    # Chromium's sandbox refuses to run as root; ordinary users keep it.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    # No GPU on the machines this runs on headless; avoids noisy GL probing there.
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--disable-gpu" not in flags:
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
+
+
+def show_error(title: str, message: str, details: str, no_windows: bool) -> None:
+    """Errors go to stderr always, and to a dialog unless told not to."""
+    print(f"{title}: {message}\n{details}", file=sys.stderr)
+    if no_windows:
+        return
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    if QApplication.instance() is None:
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText("The details below name the file, the place in it and the problem.")
+    box.setDetailedText(details)
+    box.exec()
+
+
+def create_application(argv: list[str]) -> object:
+    prepare_environment()
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from .mapview import register_scheme
+
+    register_scheme()
+    QCoreApplication.setOrganizationName("EmbassyCrisisAtlas")
+    QCoreApplication.setApplicationName("Embassy Crisis Atlas")
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(argv)
+    return app
+
+
+def run_app(options: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = create_application([sys.argv[0]])
+    from PySide6.QtCore import QTimer
+
+    no_windows = bool(options.no_err_windows or options.screenshot or options.self_test)
+    data_path = options.data or paths.default_dataset()
+    try:
+        dataset = load_dataset(data_path)
+    except DatasetError as exc:
+        count = len(exc.problems)
+        show_error(
+            f"{APP_NAME}: cannot open {Path(data_path).name}",
+            f"{data_path} has {count} problem{'s' if count != 1 else ''}; nothing was loaded.",
+            exc.report(),
+            no_windows,
+        )
+        return 1
+
+    from .window import MainWindow
+
+    from PySide6.QtCore import QSettings
+
+    # Headless runs (screenshots, self-test) neither read nor overwrite the reader's settings.
+    headless = bool(options.screenshot or options.self_test)
+    settings = QSettings("EmbassyCrisisAtlas", "headless-run") if headless else QSettings()
+    if headless:
+        settings.clear()
+    window = MainWindow(dataset, at=options.at, settings=settings)
+    window.show()
+    result = {"code": 0}
+
+    if options.screenshot:
+        target: Path = options.screenshot
+
+        def capture() -> None:
+            image = window.grab()
+            if not image.save(str(target)):
+                print(f"{APP_NAME}: could not write screenshot {target}", file=sys.stderr)
+                result["code"] = 1
+            app.quit()  # type: ignore[attr-defined]
+
+        def give_up() -> None:
+            print(f"{APP_NAME}: the map did not become ready; no screenshot taken", file=sys.stderr)
+            result["code"] = 1
+            app.quit()  # type: ignore[attr-defined]
+
+        window.ready.connect(capture)
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, give_up)
+
+    if options.self_test:
+        from .selftest import start_self_test
+
+        def finish(code: int) -> None:
+            result["code"] = code
+            app.quit()  # type: ignore[attr-defined]
+
+        start_self_test(window, finish)
+
+    code = app.exec()  # type: ignore[attr-defined]
+    if not (options.screenshot or options.self_test):
+        window.save_settings()
+    return result["code"] or int(code)

@@ -1,0 +1,135 @@
+"""The panel that says what the sources say about an event or a place.
+
+Every text from the data goes into a plain-text QLabel: it is shown, never run.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from .clocks import clocks
+from .geocode import describe_offset
+from .model import Dataset, Event, Place
+from .style import category_style
+
+
+def _label(text: str, style: str = "", selectable: bool = True) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(True)
+    if style:
+        label.setStyleSheet(style)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def quoted(text: str) -> str:
+    """Wrap a quotation in quote marks, unless the quoted words bring their own."""
+    return text if text[:1] in "“\"‘'" else f"“{text}”"
+
+
+class DetailPanel(QScrollArea):
+    """Shows one event (title, clocks, places, actors, summary, citations, claims)."""
+
+    sourceRequested = Signal(str, int, int)  # source id, quote start, quote end
+
+    def __init__(self, dataset: Dataset, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dataset = dataset
+        self._places = {p.id: p for p in dataset.places}
+        self._sources = {s.id: s for s in dataset.sources}
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAccessibleName("Event details")
+        self._body = QWidget()
+        self._layout = QVBoxLayout(self._body)
+        self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.setWidget(self._body)
+        self.shown_event: str | None = None
+        self.show_hint()
+
+    def _clear(self) -> None:
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+
+    def show_hint(self) -> None:
+        self._clear()
+        self._layout.addWidget(
+            _label("Pick an event in the list or click a place on the map to read what the sources say.",
+                   "color: #6b6255;")
+        )
+
+    def show_event(self, event: Event) -> None:
+        self.shown_event = event.id
+        self._clear()
+        cat = category_style(event.category)
+        add = self._layout.addWidget
+        add(_label(cat.label.upper(), f"color: {cat.color}; font-weight: bold; font-size: 11px;"))
+        add(_label(event.title, "font-size: 16px; font-weight: bold;"))
+        c = clocks(event.start, self.dataset.display_timezone, event.precision)
+        when = f"{c.local} (Baghdad)"
+        if c.washington != "—":
+            when += f"\n{c.washington} (Washington)  ·  {c.utc} (UTC)"
+        add(_label(when + f"\nDated to the {event.precision.value} by the sources.", "color: #4a4238;"))
+        if event.date_note:
+            add(_label(event.date_note, "color: #6b6255; font-size: 11px; font-style: italic;"))
+        places = [self._places[p] for p in event.places if p in self._places]
+        if places:
+            add(_label("Where: " + "; ".join(self._place_text(p) for p in places)))
+            if len(places) > 1:
+                add(_label(self._distances(places), "color: #6b6255; font-size: 11px;"))
+        if event.actors:
+            add(_label("Who: " + ", ".join(event.actors)))
+        add(_label(event.summary, "margin-top: 6px;"))
+        add(_label("What the sources say", "font-weight: bold; margin-top: 8px;"))
+        for citation in event.citations:
+            source = self._sources[citation.source]
+            add(_label(quoted(citation.quote), "margin-left: 8px; font-style: italic;"))
+            add(_label(f"— {source.outlet}, {source.published}", "margin-left: 8px; color: #6b6255;"))
+            add(self._open_button(citation.source, citation.start, citation.end))
+        for claim in event.claims:
+            head = f"⚖ {claim.topic}" + (": the sources differ" if claim.disagrees else "")
+            add(_label(head, "font-weight: bold; margin-top: 8px; color: #8a4b00;"))
+            for value in claim.values:
+                outlet = self._sources[value.source].outlet
+                add(_label(f"{value.value} — {outlet}: {quoted(value.quote)}", "margin-left: 8px;"))
+                add(self._open_button(value.source, value.start, value.end))
+
+    def _open_button(self, source_id: str, start: int, end: int) -> QPushButton:
+        button = QPushButton("Read it in the source ›")
+        button.setFlat(True)
+        button.setStyleSheet("color: #0b5a8f; text-align: left; margin-left: 8px;")
+        button.setToolTip(self._sources[source_id].title)
+        button.clicked.connect(lambda: self.sourceRequested.emit(source_id, start, end))
+        return button
+
+    @staticmethod
+    def _place_text(place: Place) -> str:
+        precision = f"±{place.radius_m / 1000:.0f} km" if place.radius_m >= 1000 else f"±{place.radius_m:.0f} m"
+        return f"{place.name} ({precision})"
+
+    @staticmethod
+    def _distances(places: list[Place]) -> str:
+        first = places[0]
+        parts = [f"{p.name}: {describe_offset(first, p)} of {first.name}" for p in places[1:4]]
+        return "Distances: " + "; ".join(parts)
+
+    def show_place(self, place: Place, events: list[Event]) -> None:
+        self.shown_event = None
+        self._clear()
+        add = self._layout.addWidget
+        add(_label(place.kind.upper(), "color: #6b6255; font-weight: bold; font-size: 11px;"))
+        add(_label(place.name, "font-size: 16px; font-weight: bold;"))
+        if place.alt_names:
+            add(_label("Also: " + " · ".join(place.alt_names), "color: #4a4238;"))
+        add(_label(f"{place.lat:.4f}, {place.lon:.4f}  (±{place.radius_m:,.0f} m)\nCoordinates: {place.coord_source}",
+                   "color: #6b6255; font-size: 11px;"))
+        add(_label(f"{len(events)} event{'s' if len(events) != 1 else ''} here:", "font-weight: bold; margin-top: 6px;"))
+        for event in events:
+            c = clocks(event.start, self.dataset.display_timezone, event.precision)
+            add(_label(f"{c.local}: {event.title}"))

@@ -1,0 +1,83 @@
+"""The event list as a Qt model: one row per event, in time order. Text is plain text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from .clocks import format_in
+from .model import Dataset, Event
+from .style import category_style
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class EventTableModel(QAbstractTableModel):
+    COLUMNS = ("When (Baghdad)", "", "Event")
+    EventIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, dataset: Dataset, events: tuple[Event, ...], local_zone: Any) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self.events = events
+        self.local_zone = local_zone
+        self._when = [format_in(e.start, local_zone, e.precision) for e in events]
+        self._current: set[int] = set()
+        self._happened = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._future = QBrush(QColor("#9a9184"))
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        event = self.events[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return self._when[row]
+            if col == 2:
+                marks = " ⚖" if event.has_disagreement else ""
+                return event.title + marks
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and col == 1:
+            return QColor(category_style(event.category).color)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{category_style(event.category).label}: {event.summary}"
+            if event.has_disagreement:
+                tip += "\n⚖ The sources disagree on details of this event."
+            return tip
+        if role == Qt.ItemDataRole.FontRole and row in self._current:
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and row >= self._happened:
+            return self._future
+        if role == self.EventIdRole:
+            return event.id
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self._when[row]}, {category_style(event.category).label}, {event.title}"
+        return None
+
+    def set_time_state(self, current_rows: set[int], happened: int) -> None:
+        """Restyle only the rows whose look changed."""
+        changed = (self._current ^ current_rows) | set(
+            range(min(happened, self._happened), max(happened, self._happened))
+        )
+        self._current = current_rows
+        self._happened = happened
+        if not changed:
+            return
+        top, bottom = min(changed), max(changed)
+        self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self.COLUMNS) - 1))

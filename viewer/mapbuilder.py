@@ -1,0 +1,190 @@
+"""Build the map page once with Folium: offline basemap, one marker per place, and a
+registry that lets Python address every marker by our own place id.
+
+Qt-free: returns an HTML string whose scripts and styles all come from `asset_base`
+(the app's own URL scheme), so the page needs no network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from .jsvalue import to_js
+from .model import Dataset
+from .style import CATEGORIES
+
+log = logging.getLogger(__name__)
+
+#: Places known less precisely than this are drawn as a translucent area of their radius...
+AREA_THRESHOLD_M = 1500.0
+#: ...up to this size: beyond it the "place" is a whole country or region, named by its label.
+AREA_MAX_M = 60_000.0
+
+
+def draws_area(radius_m: float) -> bool:
+    return AREA_THRESHOLD_M <= radius_m <= AREA_MAX_M
+
+#: What the map shows first: Iraq and the Syrian border, where the events happened.
+HOME_BOUNDS = ((29.0, 38.2), (37.6, 48.8))
+
+#: Offline basemap layers, bottom to top: (file, display name, Leaflet style).
+BASEMAP_LAYERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("world.geojson", "World", {"color": "#b9ae98", "weight": 0.6, "fillColor": "#efe9dc", "fillOpacity": 1}),
+    ("region_countries.geojson", "Countries", {"color": "#9c907a", "weight": 1.1, "fillColor": "#f3eee3", "fillOpacity": 1}),
+    ("iraq_governorates.geojson", "Iraqi governorates", {"color": "#b3a58b", "weight": 0.8, "dashArray": "4 3", "fill": False}),
+    ("lakes.geojson", "Lakes", {"color": "#8fb5d6", "weight": 0.5, "fillColor": "#b7d1e8", "fillOpacity": 1}),
+    ("rivers.geojson", "Rivers", {"color": "#6d9fcf", "weight": 1.6, "fill": False}),
+)
+
+ONLINE_LAYERS = (
+    ("OpenStreetMap (online)", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+     "&copy; OpenStreetMap contributors"),
+    ("Satellite imagery (online)",
+     "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+     "Imagery &copy; Esri"),
+)
+
+
+class _Registry(MacroElement):  # type: ignore[misc]
+    """Emits `Atlas.init(...)` after every layer exists, naming them by our ids."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
+
+    def __init__(self, js: str) -> None:
+        super().__init__()
+        self._name = "AtlasRegistry"
+        self.js = js
+
+
+def _page_config(dataset: Dataset, towns: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "title": dataset.title,
+        "home": HOME_BOUNDS,
+        "categories": {k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in CATEGORIES.items()},
+        "places": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind,
+                "lat": p.lat,
+                "lon": p.lon,
+                "radius": p.radius_m,
+                "area": draws_area(p.radius_m),
+            }
+            for p in dataset.places
+        ],
+        "towns": towns,
+    }
+
+
+def _load_geojson(path: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("basemap layer %s not loaded: %s", path.name, exc)
+        return None
+    return data
+
+
+def _towns(basemap_dir: Path) -> list[dict[str, Any]]:
+    data = _load_geojson(basemap_dir / "towns.geojson")
+    if not data:
+        return []
+    towns = []
+    for feature in data.get("features", []):
+        props = feature.get("properties", {})
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        towns.append({"name": props.get("name", ""), "lat": lat, "lon": lon, "rank": props.get("rank", 10)})
+    return towns
+
+
+def build_map_html(
+    dataset: Dataset, basemap_dir: Path, asset_base: str = "atlas://app/", online_layers: bool = True
+) -> str:
+    """The whole map page as HTML. Scripts/styles are loaded from `asset_base`."""
+    fmap = folium.Map(location=(33.3, 44.0), zoom_start=6, tiles=None, control_scale=True, zoom_control=True)
+    # Instance lists, not Map.add_js_link (which changes a list shared by every map).
+    fmap.default_js = [
+        ("leaflet", f"{asset_base}leaflet/leaflet.js"),
+        ("qwebchannel", f"{asset_base}qwebchannel.js"),
+        ("atlas", f"{asset_base}web/atlas.js"),
+    ]
+    fmap.default_css = [
+        ("leaflet_css", f"{asset_base}leaflet/leaflet.css"),
+        ("atlas_css", f"{asset_base}web/atlas.css"),
+    ]
+
+    basemap: dict[str, str] = {}
+    for filename, name, style in BASEMAP_LAYERS:
+        data = _load_geojson(basemap_dir / filename)
+        if data is None:
+            continue
+        layer = folium.GeoJson(
+            data,
+            name=name,
+            style_function=lambda _feature, style=style: style,
+            interactive=False,
+            control=False,
+            smooth_factor=1.0,
+        )
+        layer.add_to(fmap)
+        basemap[filename.removesuffix(".geojson")] = layer.get_name()
+
+    online: dict[str, str] = {}
+    if online_layers:
+        for name, url, attribution in ONLINE_LAYERS:
+            tiles = folium.TileLayer(tiles=url, attr=attribution, name=name, overlay=True, show=False, max_zoom=18)
+            tiles.add_to(fmap)
+            online[name] = tiles.get_name()
+
+    places: dict[str, dict[str, str | None]] = {}
+    for place in dataset.places:
+        area_name = None
+        if draws_area(place.radius_m):
+            area = folium.Circle(
+                (place.lat, place.lon),
+                radius=place.radius_m,
+                weight=1,
+                color="#7a6f5c",
+                fill=True,
+                fill_opacity=0.08,
+                dash_array="3 4",
+                interactive=True,
+            )
+            area.add_to(fmap)
+            area_name = area.get_name()
+        marker = folium.Marker(
+            (place.lat, place.lon),
+            icon=folium.DivIcon(
+                html='<div class="atlas-shape"></div>',
+                class_name="atlas-marker",
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+            ),
+        )
+        marker.add_to(fmap)
+        places[place.id] = {"marker": marker.get_name(), "area": area_name}
+
+    # Folium's variable names are random: hand the page a registry keyed by our ids.
+    def names(mapping: dict[str, Any]) -> str:
+        return "{" + ",".join(f"{to_js(k)}:{v}" for k, v in mapping.items()) + "}"
+
+    registry = (
+        "{map:" + fmap.get_name()
+        + ",places:{" + ",".join(
+            f"{to_js(pid)}:{{marker:{refs['marker']},area:{refs['area'] or 'null'}}}" for pid, refs in places.items()
+        ) + "}"
+        + ",basemap:" + names(basemap)
+        + ",online:" + names(online) + "}"
+    )
+    config = _page_config(dataset, _towns(basemap_dir))
+    fmap.add_child(_Registry(f"Atlas.init({registry},{to_js(config)});"))
+    html: str = fmap.get_root().render()
+    return html

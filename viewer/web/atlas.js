@@ -1,0 +1,356 @@
+/* Embassy Crisis Atlas: the map page's side of the bridge.
+ *
+ * Python builds the page once (Folium) and then only calls Atlas.update(state).
+ * Every text from the data is put into the page with textContent, never as HTML.
+ * Markers are addressed by our own place ids through the registry the page was
+ * built with, never by Folium's generated variable names.
+ */
+"use strict";
+
+var Atlas = (function () {
+  var reg = null;        // {map, places: {id: {marker, area}}, basemap, online}
+  var config = null;     // {places: [...], categories: {...}, towns: [...], home}
+  var placeInfo = {};    // id -> config entry
+  var labels = {};       // id -> L.Tooltip
+  var shown = {};        // id -> last applied {state, category, title, when}
+  var townLayer = null;
+  var bridge = null;
+  var readyQueue = [];
+  var lastSeq = -1;
+  var autoPanned = false;
+  var focusIds = [];
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function callBridge(name, arg) {
+    if (bridge && typeof bridge[name] === "function") bridge[name](arg);
+  }
+
+  function popupFor(id) {
+    var info = placeInfo[id];
+    var now = shown[id] || {};
+    var box = el("div", "atlas-popup");
+    box.appendChild(el("div", "atlas-popup-title", info.name));
+    if (now.title) box.appendChild(el("div", "atlas-popup-event", now.title));
+    if (now.when) box.appendChild(el("div", "atlas-popup-when", now.when));
+    if (info.area) {
+      box.appendChild(el("div", "atlas-popup-note",
+        "Location known to about " + Math.round(info.radius / 1000) + " km"));
+    }
+    var link = el("button", "atlas-popup-link", "Read the sources \u2192");
+    link.type = "button";
+    link.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      callBridge("openPlace", id);
+    });
+    box.appendChild(link);
+    return box;
+  }
+
+  function onPlaceClick(id) {
+    return function (ev) {
+      callBridge("placeClicked", id);
+      var refs = reg.places[id];
+      refs.marker.unbindPopup();
+      refs.marker.bindPopup(popupFor(id), { maxWidth: 260, closeButton: true, autoPan: false });
+      refs.marker.openPopup();
+      if (ev && ev.originalEvent) L.DomEvent.stopPropagation(ev.originalEvent);
+    };
+  }
+
+  function addLegend() {
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var box = el("div", "atlas-legend leaflet-control");
+      var title = el("button", "atlas-legend-title", "Legend \u25be");
+      title.type = "button";
+      title.title = "Show or hide the legend";
+      title.addEventListener("click", function () {
+        var collapsed = box.classList.toggle("collapsed");
+        title.textContent = collapsed ? "Legend \u25b8" : "Legend \u25be";
+      });
+      box.appendChild(title);
+      Object.keys(config.categories).forEach(function (key) {
+        var cat = config.categories[key];
+        var row = el("div", "atlas-legend-row");
+        var swatch = el("span", "atlas-legend-swatch shape-" + cat.shape);
+        swatch.style.setProperty("--cat-color", cat.color);
+        row.appendChild(swatch);
+        row.appendChild(el("span", null, cat.label));
+        box.appendChild(row);
+      });
+      var area = el("div", "atlas-legend-row");
+      area.appendChild(el("span", "atlas-legend-area"));
+      area.appendChild(el("span", null, "Area: place known only roughly"));
+      box.appendChild(area);
+      var states = el("div", "atlas-legend-row atlas-legend-states",
+        "Bright + pulse: now \u00b7 solid: earlier \u00b7 faint: not yet");
+      box.appendChild(states);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    legend.addTo(reg.map);
+  }
+
+  function addElsewhere() {
+    var ctl = L.control({ position: "topleft" });
+    ctl.onAdd = function () {
+      var box = el("div", "atlas-elsewhere leaflet-control");
+      box.id = "atlas-elsewhere";
+      box.style.display = "none";
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    ctl.addTo(reg.map);
+  }
+
+  function addTowns() {
+    townLayer = L.layerGroup();
+    config.towns.forEach(function (town) {
+      var dot = L.circleMarker([town.lat, town.lon], {
+        radius: 2, color: "#6b6255", weight: 1, fillColor: "#6b6255", fillOpacity: 1,
+        interactive: false, pane: "overlayPane"
+      });
+      dot.bindTooltip(el("span", null, town.name), {
+        permanent: true, direction: "right", className: "atlas-town-label", offset: [3, 0],
+        interactive: false
+      });
+      dot._atlasRank = town.rank;
+      townLayer.addLayer(dot);
+    });
+    townLayer.addTo(reg.map);
+  }
+
+  function refreshTowns() {
+    if (!townLayer) return;
+    var zoom = reg.map.getZoom();
+    // Smaller rank = more important town; show more towns as the reader zooms in.
+    var maxRank = zoom <= 5 ? 2 : zoom <= 6 ? 4 : zoom <= 7 ? 6 : zoom <= 8 ? 8 : 99;
+    townLayer.eachLayer(function (dot) {
+      var visible = dot._atlasRank <= maxRank;
+      var node = dot.getElement();
+      if (node) node.style.display = visible ? "" : "none";
+      var tip = dot.getTooltip();
+      if (tip && tip.getElement()) tip.getElement().style.display = visible ? "" : "none";
+    });
+  }
+
+  function labelPriority(id) {
+    var state = (shown[id] || {}).state || "future";
+    return (focusIds.indexOf(id) >= 0 ? 0 : 10) + (state === "current" ? 0 : state === "past" ? 1 : 2);
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /* Show the labels that matter most and never let two overlap: current places
+   * (the focused event's first) win; others appear as the reader zooms in. */
+  function refreshLabels() {
+    var zoom = reg.map.getZoom();
+    var ids = Object.keys(labels).sort(function (a, b) { return labelPriority(a) - labelPriority(b); });
+    var placed = [];
+    ids.forEach(function (id) {
+      var node = labels[id].getElement();
+      if (!node) return;
+      var state = (shown[id] || {}).state || "future";
+      var wanted = state !== "future" || zoom >= 8;
+      node.classList.toggle("current", state === "current");
+      if (!wanted) { node.style.display = "none"; return; }
+      node.style.display = "";
+      var rect = node.getBoundingClientRect();
+      var clash = placed.some(function (r) { return overlaps(r, rect); });
+      if (clash) { node.style.display = "none"; return; }
+      placed.push(rect);
+    });
+  }
+
+  function markerNode(id) {
+    var refs = reg.places[id];
+    return refs && refs.marker.getElement();
+  }
+
+  function applyPlace(id, s) {
+    var refs = reg.places[id];
+    if (!refs) return;
+    var prev = shown[id] || {};
+    shown[id] = s;
+    var node = refs.marker.getElement();
+    var cat = config.categories[s.category] || null;
+    if (node) {
+      node.classList.remove("state-current", "state-past", "state-future");
+      node.classList.add("state-" + s.state);
+      Object.keys(config.categories).forEach(function (key) {
+        node.classList.remove("shape-" + config.categories[key].shape);
+      });
+      node.classList.add("shape-" + (cat ? cat.shape : "dot"));
+      node.style.setProperty("--cat-color", cat ? cat.color : "#777");
+      node.setAttribute("data-state", s.state);
+    }
+    if (refs.area && (prev.state !== s.state || prev.category !== s.category)) {
+      var color = cat ? cat.color : "#7a6f5c";
+      refs.area.setStyle(s.state === "current"
+        ? { color: color, weight: 2, fillColor: color, fillOpacity: 0.28, opacity: 0.95 }
+        : s.state === "past"
+          ? { color: color, weight: 1, fillColor: color, fillOpacity: 0.10, opacity: 0.55 }
+          : { color: "#8d8475", weight: 1, fillColor: "#8d8475", fillOpacity: 0.03, opacity: 0.25 });
+      var areaNode = refs.area.getElement();
+      if (areaNode) areaNode.classList.toggle("atlas-area-current", s.state === "current");
+    }
+    refs.marker.setZIndexOffset(s.state === "current" ? 1000 : s.state === "past" ? 100 : 0);
+  }
+
+  function inHome(latlng) {
+    return L.latLngBounds(config.home).pad(0.5).contains(latlng);
+  }
+
+  function bringIntoView(ids) {
+    var map = reg.map;
+    var view = map.getBounds();
+    var near = [], far = [];
+    ids.forEach(function (id) {
+      var info = placeInfo[id];
+      if (!info) return;
+      var ll = L.latLng(info.lat, info.lon);
+      (inHome(ll) ? near : far).push({ id: id, ll: ll });
+    });
+    // Far-away places (Washington, Fort Bragg) are named in a box rather than
+    // yanking the map across the world.
+    var box = document.getElementById("atlas-elsewhere");
+    if (box) {
+      box.textContent = "";
+      if (far.length) {
+        box.appendChild(el("div", "atlas-elsewhere-title", "Also now, elsewhere:"));
+        far.forEach(function (f) {
+          var row = el("button", "atlas-elsewhere-row", placeInfo[f.id].name);
+          row.type = "button";
+          row.addEventListener("click", function () { map.flyTo(f.ll, 6); callBridge("placeClicked", f.id); });
+          box.appendChild(row);
+        });
+      }
+      box.style.display = far.length ? "" : "none";
+    }
+    if (!near.length) return false;
+    var anyVisible = near.some(function (n) { return view.contains(n.ll); });
+    if (anyVisible) return false;
+    // Off-screen: pan (keeping the reader's zoom) so the first current place shows.
+    map.panTo(near[0].ll, { animate: true, duration: 0.4 });
+    autoPanned = true;
+    return true;
+  }
+
+  /* Public API, called from Python with JSON arguments. */
+  var api = {
+    init: function (registry, cfg) {
+      reg = registry;
+      config = cfg;
+      config.places.forEach(function (p) { placeInfo[p.id] = p; });
+      reg.map.fitBounds(config.home);
+      addTowns();
+      Object.keys(reg.places).forEach(function (id) {
+        var refs = reg.places[id];
+        var info = placeInfo[id];
+        var label = el("span", "atlas-label-text", info.name);
+        refs.marker.bindTooltip(label, {
+          permanent: true, direction: "right", offset: [12, 0], className: "atlas-label", interactive: false
+        });
+        labels[id] = refs.marker.getTooltip();
+        refs.marker.on("click", onPlaceClick(id));
+        if (refs.area) refs.area.on("click", onPlaceClick(id));
+        var node = refs.marker.getElement();
+        if (node) {
+          node.setAttribute("data-place", id);
+          node.setAttribute("title", info.name);
+          node.setAttribute("role", "button");
+          node.setAttribute("aria-label", info.name);
+        }
+        applyPlace(id, { state: "future", category: null });
+      });
+      addLegend();
+      addElsewhere();
+      reg.map.on("zoomend", function () { refreshLabels(); refreshTowns(); });
+      reg.map.on("overlayadd overlayremove", api.onlineChanged);
+      refreshLabels();
+      refreshTowns();
+      if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
+        new QWebChannel(qt.webChannelTransport, function (channel) {
+          bridge = channel.objects.atlasBridge;
+          callBridge("pageReady", JSON.stringify({ places: Object.keys(reg.places).length }));
+        });
+      }
+      document.documentElement.setAttribute("data-atlas-ready", "1");
+    },
+
+    /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]} */
+    update: function (state) {
+      Object.keys(state.places).forEach(function (id) { applyPlace(id, state.places[id]); });
+      focusIds = state.focus || [];
+      var panned = bringIntoView(focusIds);
+      refreshLabels();
+      lastSeq = state.seq;
+      return JSON.stringify({ seq: state.seq, panned: panned, current: api.placesIn("current") });
+    },
+
+    placesIn: function (state) {
+      return Object.keys(shown).filter(function (id) { return shown[id].state === state; }).sort();
+    },
+
+    /* What the page shows, for tests and the self-test: JSON text. */
+    query: function () {
+      var out = { seq: lastSeq, zoom: reg.map.getZoom(), places: {} };
+      Object.keys(reg.places).forEach(function (id) {
+        var node = markerNode(id);
+        out.places[id] = {
+          state: node ? node.getAttribute("data-state") : null,
+          category: (shown[id] || {}).category || null,
+          onScreen: reg.map.getBounds().contains(reg.places[id].marker.getLatLng()),
+          label: labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null
+        };
+      });
+      return JSON.stringify(out);
+    },
+
+    /* A real DOM click on a marker, as a reader's mouse would make. */
+    clickMarker: function (id) {
+      var node = markerNode(id);
+      if (!node) return false;
+      node.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
+      return true;
+    },
+
+    onlineChanged: function () {
+      // With an online layer on, the offline land fill would hide it: keep only the lines.
+      var online = Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
+      Object.keys(reg.basemap).forEach(function (k) {
+        var layer = reg.basemap[k];
+        layer.eachLayer(function (f) {
+          if (f.options.fill !== false && f.options._atlasFill === undefined) f.options._atlasFill = f.options.fillOpacity;
+          if (f.options.fill !== false) f.setStyle({ fillOpacity: online ? 0 : f.options._atlasFill });
+        });
+      });
+      return online;
+    },
+
+    /* Tell Python once the browser has painted what was applied (two frames later). */
+    afterPaint: function (seq) {
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { callBridge("painted", seq); });
+      });
+      return true;
+    },
+
+    resetView: function () { reg.map.fitBounds(config.home); autoPanned = false; return true; },
+    flyToPlace: function (id) {
+      var info = placeInfo[id];
+      if (!info) return false;
+      reg.map.flyTo([info.lat, info.lon], Math.max(reg.map.getZoom(), 8), { duration: 0.6 });
+      return true;
+    }
+  };
+  return api;
+})();

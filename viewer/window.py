@@ -1,0 +1,384 @@
+"""The main window: map, timeline, event list and detail panel, all following TimeState."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import APP_NAME
+from .clocks import clocks, cursor_text
+from .detailpanel import DetailPanel
+from .eventmodel import EventTableModel
+from .mapbuilder import build_map_html
+from .mapview import MapView
+from .model import Dataset, Event
+from .paths import basemap_dir
+from .playback import SPEEDS, Player, PlayMode
+from .sourcereader import SourceReader
+from .style import category_style
+from .timeline import PlaceState, TimeIndex, ts
+from .timeline_strip import StripItem, TimelineStrip
+from .timestate import TimeState
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Everything redraws from `TimeState.changed`; widgets only ask TimeState to move."""
+
+    ready = Signal()  # the map page is up and shows the current moment
+
+    def __init__(self, dataset: Dataset, at: datetime | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self.settings = settings or QSettings()
+        self.local_zone = ZoneInfo(dataset.display_timezone)
+        self.index = TimeIndex(dataset)
+        self.time_state = TimeState(self.index, self)
+        self.player = Player(self.time_state, self)
+        self._sent_places: dict[str, dict[str, Any]] = {}
+        self._seq = 0
+        self._syncing_list = False
+        self.is_ready = False
+        self._awaiting_paint = False
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(900, 600)
+
+        self.map_view = MapView({p.id for p in dataset.places}, self)
+        self.strip = TimelineStrip(self.local_zone, self)
+        self.model = EventTableModel(dataset, self.index.events, self.local_zone)
+        self.list_view = QTableView(self)
+        self.detail = DetailPanel(dataset, self)
+        self.reader = SourceReader(self)
+        self._build_layout()
+        self._build_actions()
+        self._connect()
+
+        self.strip.setItems(
+            [
+                StripItem(
+                    id=e.id,
+                    start=ts(e.start),
+                    end=ts(e.effective_end),
+                    color=category_style(e.category).color,
+                    label=e.title,
+                    precise=e.precision.value in ("hour", "minute"),
+                )
+                for e in self.index.events
+            ]
+        )
+        self.strip.setFullRange(ts(self.time_state.minimum), ts(self.time_state.maximum))
+        self.strip.setRange(ts(dataset.core_start), ts(dataset.core_end))
+        self._restore(at)
+        self.map_view.show_page(build_map_html(dataset, basemap_dir()))
+        self._on_time_changed()
+
+    # ---- layout -------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.clock_label = QLabel(self)
+        self.clock_label.setObjectName("clockLabel")
+        self.clock_label.setStyleSheet("font-size: 15px; font-weight: bold; color: #2b2620;")
+        self.clock_label.setAccessibleName("Current time")
+        self.event_label = QLabel(self)
+        self.event_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.event_label.setStyleSheet("font-size: 13px; color: #4a4238;")
+        self.event_label.setAccessibleName("Current events")
+
+        self.list_view.setModel(self.model)
+        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_view.verticalHeader().hide()
+        self.list_view.setShowGrid(False)
+        self.list_view.setWordWrap(False)
+        self.list_view.setAlternatingRowColors(True)
+        header = self.list_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, 22)
+        header.setStretchLastSection(True)
+        self.list_view.setAccessibleName("Events")
+        self.list_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+        side = QSplitter(Qt.Orientation.Vertical, self)
+        side.setObjectName("sideSplitter")
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.detail, "Details")
+        self.tabs.addTab(self.reader, "Source")
+        side.addWidget(self.list_view)
+        side.addWidget(self.tabs)
+        side.setStretchFactor(0, 3)
+        side.setStretchFactor(1, 2)
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.setObjectName("mainSplitter")
+        self.main_split.addWidget(self.map_view)
+        self.main_split.addWidget(side)
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([1000, 420])
+        self.side_split = side
+
+        def button(text: str, tip: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
+            b = QToolButton(self)
+            b.setText(text)
+            if icon is not None:
+                b.setIcon(self.style().standardIcon(icon))
+            b.setToolTip(tip)
+            b.setAccessibleName(tip)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setMinimumWidth(34)
+            return b
+
+        sp = QStyle.StandardPixmap
+        self.prev_button = button("Previous", "Previous event (Left)", sp.SP_MediaSkipBackward)
+        self.play_button = button("Play", "Play / pause (Space)", sp.SP_MediaPlay)
+        self.next_button = button("Next", "Next event (Right)", sp.SP_MediaSkipForward)
+        self.mode_combo = QComboBox(self)
+        self.mode_combo.addItem("Event by event", PlayMode.EVENTS)
+        self.mode_combo.addItem("Hour by hour", PlayMode.HOURS)
+        self.mode_combo.setToolTip("Play mode")
+        self.mode_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.speed_combo = QComboBox(self)
+        self.speed_combo.addItems(list(SPEEDS))
+        self.speed_combo.setCurrentText(self.player.speed)
+        self.speed_combo.setToolTip("Playback speed")
+        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.range_button = button("Whole story", "Show the whole story (1979 - 2020) or the crisis weeks")
+        self.range_button.setCheckable(True)
+
+        controls = QHBoxLayout()
+        for w in (self.prev_button, self.play_button, self.next_button, self.mode_combo, self.speed_combo):
+            controls.addWidget(w)
+        controls.addSpacing(12)
+        controls.addWidget(self.clock_label, 1)
+        controls.addWidget(self.range_button)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.event_label)
+        layout.addLayout(controls)
+        layout.addWidget(self.strip)
+        self.setCentralWidget(central)
+
+    def _build_actions(self) -> None:
+        def action(name: str, keys: list[QKeySequence | QKeySequence.StandardKey | str], slot: Any) -> QAction:
+            act = QAction(name, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        ts_ = self.time_state
+        self.actions_by_name = {
+            "previous": action("Previous event", ["Left"], ts_.previous_event),
+            "next": action("Next event", ["Right"], ts_.next_event),
+            "hour_back": action("One hour back", ["Shift+Left"], lambda: ts_.step_hours(-1)),
+            "hour_forward": action("One hour forward", ["Shift+Right"], lambda: ts_.step_hours(1)),
+            "play": action("Play / pause", ["Space"], self.player.toggle),
+            "start": action("Start of the crisis", ["Home"], ts_.core_start),
+            "end": action("End of the crisis", ["End"], ts_.core_end),
+        }
+
+    def _connect(self) -> None:
+        self.time_state.changed.connect(self._on_time_changed)
+        self.strip.seekRequested.connect(self._on_seek)
+        self.strip.itemActivated.connect(self._on_event_picked)
+        self.list_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.map_view.ready.connect(self._on_map_ready)
+        self.map_view.updateApplied.connect(self._on_update_applied)
+        self.map_view.bridge.paintedReported.connect(self._on_painted)
+        self.map_view.bridge.clicked.connect(self._on_place_clicked)
+        self.map_view.bridge.opened.connect(self._on_place_clicked)
+        self.detail.sourceRequested.connect(self.open_source)
+        self.prev_button.clicked.connect(self.time_state.previous_event)
+        self.next_button.clicked.connect(self.time_state.next_event)
+        self.play_button.clicked.connect(self.player.toggle)
+        self.player.playingChanged.connect(self._on_playing_changed)
+        self.mode_combo.currentIndexChanged.connect(lambda _i: self.player.set_mode(self.mode_combo.currentData()))
+        self.speed_combo.currentTextChanged.connect(self.player.set_speed)
+        self.range_button.toggled.connect(self._on_range_toggled)
+
+    # ---- time ---------------------------------------------------------------------------
+    def _on_seek(self, t: float) -> None:
+        self.time_state.set_moment(datetime.fromtimestamp(t, UTC))
+
+    def _on_event_picked(self, event_id: str) -> None:
+        event = self.index.by_id.get(event_id)
+        if event is not None:
+            self.time_state.go_to_event(event)
+
+    def _on_row_changed(self, current: Any, _previous: Any) -> None:
+        if self._syncing_list or not current.isValid():
+            return
+        self.time_state.go_to_event(self.index.events[current.row()])
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        sp = QStyle.StandardPixmap
+        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def _on_range_toggled(self, whole: bool) -> None:
+        if whole:
+            self.strip.setRange(ts(self.time_state.minimum), ts(self.time_state.maximum))
+        else:
+            self.strip.setRange(ts(self.dataset.core_start), ts(self.dataset.core_end))
+        self.range_button.setText("Crisis weeks" if whole else "Whole story")
+
+    def focused_event(self) -> Event | None:
+        """The event the window presents as 'now': the stepped-to one, else the latest current."""
+        focus = self.time_state.focus
+        if focus is not None:
+            return focus
+        current = self.index.active_at(self.time_state.moment)
+        return current[-1] if current else None
+
+    def map_state(self) -> dict[str, Any]:
+        """What every place should look like now (only what changed since the last call)."""
+        moment = self.time_state.moment
+        snap = self.index.snapshot(moment)
+        current_events = [self.index.by_id[i] for i in snap.current]
+        focus = self.focused_event()
+        places: dict[str, dict[str, Any]] = {}
+        for place in self.dataset.places:
+            state = snap.places[place.id]
+            if state is PlaceState.CURRENT:
+                here = [e for e in current_events if place.id in e.places]
+                event: Event | None = here[-1]
+            elif state is PlaceState.PAST:
+                event = self.index.latest_at_place(place.id, moment)
+            else:
+                event = None
+            entry = {
+                "state": state.value,
+                "category": event.category if event else None,
+                "title": event.title if event else "",
+                "when": clocks(event.start, self.dataset.display_timezone, event.precision).local if event else "",
+            }
+            if self._sent_places.get(place.id) != entry:
+                places[place.id] = entry
+                self._sent_places[place.id] = entry
+        focus_places = list(focus.places) if focus else [p for e in current_events for p in e.places]
+        self._seq += 1
+        return {"seq": self._seq, "places": places, "focus": focus_places}
+
+    def _on_time_changed(self) -> None:
+        moment = self.time_state.moment
+        snap_current = self.index.active_at(moment)
+        happened = self.index.happened_count(moment)
+        self.strip.setCurrent(ts(moment))
+        self.strip.setHighlighted([e.id for e in snap_current])
+        self.model.set_time_state({self.index.position[e.id] for e in snap_current}, happened)
+        self.clock_label.setText(cursor_text(moment, self.dataset.display_timezone))
+        focus = self.focused_event()
+        if focus is not None:
+            others = len(snap_current) - (1 if focus in snap_current else 0)
+            more = f"   (+{others} more now)" if others > 0 else ""
+            self.event_label.setText(f"{category_style(focus.category).label}: {focus.title}{more}")
+            self.setWindowTitle(f"{focus.title} — {APP_NAME}")
+            self._select_row(self.index.position[focus.id])
+            if self.detail.shown_event != focus.id:
+                self.detail.show_event(focus)
+                self.tabs.setCurrentWidget(self.detail)
+        else:
+            self.event_label.setText("No event at this moment: press → for the next one.")
+            self.setWindowTitle(APP_NAME)
+        self.map_view.update_map(self.map_state())
+
+    def _select_row(self, row: int) -> None:
+        self._syncing_list = True
+        try:
+            index = self.model.index(row, 0)
+            self.list_view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.list_view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+        finally:
+            self._syncing_list = False
+
+    def open_source(self, source_id: str, start: int = -1, end: int = -1) -> str:
+        """Show a source in the reader, at the quote [start, end). Returns the text shown."""
+        self.tabs.setCurrentWidget(self.reader)
+        return self.reader.show_source(self.dataset.source(source_id), start, end)
+
+    def _on_place_clicked(self, place_id: str) -> None:
+        place = next(p for p in self.dataset.places if p.id == place_id)
+        self.detail.show_place(place, self.index.events_at_place(place_id))
+        self.tabs.setCurrentWidget(self.detail)
+
+    # ---- readiness ----------------------------------------------------------------------
+    def _on_map_ready(self) -> None:
+        # The page was (re)loaded: it knows nothing yet, so send every place again.
+        self._sent_places.clear()
+        self.map_view.update_map(self.map_state())
+
+    def _on_update_applied(self, result: dict[str, Any]) -> None:
+        if not self.is_ready and not self._awaiting_paint and self.map_view.is_ready:
+            # Ready once the browser has painted the first state, not merely applied it.
+            self._awaiting_paint = True
+            self.map_view.call("Atlas.afterPaint", result.get("seq", 0))
+
+    def _on_painted(self, _seq: int) -> None:
+        if self.is_ready:
+            return
+        self.is_ready = True
+        # The widget composites the page's frame a moment after the browser paints it.
+        QTimer.singleShot(120, self.ready.emit)
+
+    # ---- settings -----------------------------------------------------------------------
+    def _restore(self, at: datetime | None) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        for key, splitter in (("window/main_split", self.main_split), ("window/side_split", self.side_split)):
+            state = s.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+        moment = at
+        if moment is None and s.value("time/moment"):
+            try:
+                moment = datetime.fromisoformat(str(s.value("time/moment")))
+            except ValueError:
+                moment = None
+        if moment is not None and moment.tzinfo is not None:
+            self.time_state.set_moment(moment)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/main_split", self.main_split.saveState())
+        s.setValue("window/side_split", self.side_split.saveState())
+        s.setValue("time/moment", self.time_state.moment.isoformat())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.player.pause()
+        self.save_settings()
+        super().closeEvent(event)
