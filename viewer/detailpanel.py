@@ -44,18 +44,26 @@ class DetailPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Event details")
+        self._clear()
+        self.shown_event: str | None = None
+        self.shown_place: str | None = None
+        self.show_hint()
+
+    def _clear(self) -> None:
+        """Start a fresh page; QScrollArea.setWidget deletes the old one."""
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.setWidget(self._body)
-        self.shown_event: str | None = None
-        self.show_hint()
 
-    def _clear(self) -> None:
-        while self._layout.count():
-            item = self._layout.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+    def plain_text(self) -> str:
+        """Everything the panel shows now, as text (for tests and accessibility)."""
+        texts = []
+        for i in range(self._layout.count()):
+            widget = self._layout.itemAt(i).widget()
+            if isinstance(widget, QLabel | QPushButton):
+                texts.append(widget.text())
+        return "\n".join(texts)
 
     def show_hint(self) -> None:
         self._clear()
@@ -66,6 +74,7 @@ class DetailPanel(QScrollArea):
 
     def show_event(self, event: Event) -> None:
         self.shown_event = event.id
+        self.shown_place = None
         self._clear()
         cat = category_style(event.category)
         add = self._layout.addWidget
@@ -121,6 +130,7 @@ class DetailPanel(QScrollArea):
 
     def show_place(self, place: Place, events: list[Event]) -> None:
         self.shown_event = None
+        self.shown_place = place.id
         self._clear()
         add = self._layout.addWidget
         add(_label(place.kind.upper(), "color: #6b6255; font-weight: bold; font-size: 11px;"))

@@ -109,7 +109,9 @@ def build_map_html(
     dataset: Dataset, basemap_dir: Path, asset_base: str = "atlas://app/", online_layers: bool = True
 ) -> str:
     """The whole map page as HTML. Scripts/styles are loaded from `asset_base`."""
-    fmap = folium.Map(location=(33.3, 44.0), zoom_start=6, tiles=None, control_scale=True, zoom_control=True)
+    fmap = folium.Map(location=(33.3, 44.0), zoom_start=6, tiles=None, control_scale=True, zoom_control=True,
+        keyboard=False,  # arrow keys step through events, not pan the map
+    )
     # Instance lists, not Map.add_js_link (which changes a list shared by every map).
     fmap.default_js = [
         ("leaflet", f"{asset_base}leaflet/leaflet.js"),

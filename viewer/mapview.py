@@ -125,36 +125,38 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
         info.block(True)
 
 
-_profile: QWebEngineProfile | None = None
+class _Shared:
+    """The app-wide web profile and the objects installed on it (kept alive here)."""
+
+    profile: QWebEngineProfile | None = None
+    handler: AssetSchemeHandler | None = None
+    guard: RequestGuard | None = None
 
 
 def shared_profile() -> QWebEngineProfile:
     """One off-the-record profile for the app, with our scheme and request guard."""
-    global _profile
-    if _profile is None:
+    if _Shared.profile is None:
         from PySide6.QtWidgets import QApplication
 
         profile = QWebEngineProfile(QApplication.instance())  # off the record: no disk cache
-        handler = AssetSchemeHandler(profile)
-        profile.installUrlSchemeHandler(SCHEME, handler)
-        guard = RequestGuard(profile)
-        profile.setUrlRequestInterceptor(guard)
-        profile.setProperty("atlas_handler", handler)
-        profile.setProperty("atlas_guard", guard)
-        _profile = profile
-    return _profile
+        _Shared.handler = AssetSchemeHandler(profile)
+        profile.installUrlSchemeHandler(SCHEME, _Shared.handler)
+        _Shared.guard = RequestGuard(profile)
+        profile.setUrlRequestInterceptor(_Shared.guard)
+        _Shared.profile = profile
+    return _Shared.profile
 
 
 def scheme_handler() -> AssetSchemeHandler:
-    handler = shared_profile().property("atlas_handler")
-    assert isinstance(handler, AssetSchemeHandler)
-    return handler
+    shared_profile()
+    assert _Shared.handler is not None
+    return _Shared.handler
 
 
 def request_guard() -> RequestGuard:
-    guard = shared_profile().property("atlas_guard")
-    assert isinstance(guard, RequestGuard)
-    return guard
+    shared_profile()
+    assert _Shared.guard is not None
+    return _Shared.guard
 
 
 class Bridge(QObject):

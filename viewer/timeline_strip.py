@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from operator import attrgetter
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -90,6 +91,16 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
         a.greenF() + (b.greenF() - a.greenF()) * t,
         a.blueF() + (b.blueF() - a.blueF()) * t,
     )
+
+
+def _running_max(values: list[float]) -> list[float]:
+    out: list[float] = []
+    m = -math.inf
+    for v in values:
+        if v > m:
+            m = v
+        out.append(m)
+    return out
 
 
 def _pen(color: QColor, width: float, cap: Qt.PenCapStyle = Qt.PenCapStyle.SquareCap) -> QPen:
@@ -321,104 +332,118 @@ class TimelineStrip(QWidget):
 
     # ---- item data -----------------------------------------------------------------------
     def _set_items_data(self, items: Sequence[StripItem]) -> None:
-        ordered = sorted(items, key=lambda it: (float(it.start), it.id))
+        ordered = sorted(items, key=attrgetter("start"))  # stable: ties keep the given order
+        n = len(ordered)
         self._items = ordered
-        self._ids = [it.id for it in ordered]
-        self._index = {item_id: i for i, item_id in enumerate(self._ids)}
-        self._starts = [float(it.start) for it in ordered]
-        ends = [max(float(it.end), s) for it, s in zip(ordered, self._starts, strict=True)]
-        self._ends = ends
-        cache: dict[object, QColor] = {}
-        colors: list[QColor] = []
-        for it in ordered:
-            key = it.color.rgba() if isinstance(it.color, QColor) else it.color
-            color = cache.get(key)
-            if color is None:
-                color = QColor(it.color)
-                if not color.isValid():
-                    color = QColor("#777777")
-                color.setAlpha(255)
-                cache[key] = color
-            colors.append(color)
-        self._colors = colors
-        self._is_span = [
-            (not it.precise) or (e - s) > SPAN_MIN_SECONDS
-            for it, s, e in zip(ordered, self._starts, ends, strict=True)
+        self._ids = ids = [it.id for it in ordered]
+        self._index = dict(zip(ids, range(n), strict=True))
+        self._starts = starts = list(map(float, map(attrgetter("start"), ordered)))
+        raw_ends = map(float, map(attrgetter("end"), ordered))
+        self._ends = ends = [e if e > s else s for s, e in zip(starts, raw_ends, strict=True)]
+        precise = list(map(attrgetter("precise"), ordered))
+        # Colours: resolved once per distinct value; items refer to them by a small number.
+        raw: list[str | int] = [
+            c if c.__class__ is str else QColor(c).rgba() for c in map(attrgetter("color"), ordered)
+        ]
+        palette: dict[str | int, int] = {}
+        for key in raw:
+            if key not in palette:
+                palette[key] = len(palette)
+        resolved = []
+        for key in palette:
+            color = QColor.fromRgba(key) if isinstance(key, int) else QColor(key)
+            if not color.isValid():
+                color = QColor("#777777")
+            color.setAlpha(255)
+            resolved.append(color)
+        self._palette = resolved
+        self._cidx = cidx = [palette[key] for key in raw]
+        self._colors = [resolved[c] for c in cidx]
+        self._is_span = is_span = [
+            (not p) or (e - s) > SPAN_MIN_SECONDS
+            for p, s, e in zip(precise, starts, ends, strict=True)
         ]
         # Where an item is drawn: spans over [start, end], ticks at start.
-        self._draw_end = [
-            e if span else s for s, e, span in zip(self._starts, ends, self._is_span, strict=True)
+        self._draw_end = draw_end = [
+            e if span else s for s, e, span in zip(starts, ends, is_span, strict=True)
         ]
-        self._end_order = sorted(range(len(ordered)), key=self._draw_end.__getitem__)
-        self._end_sorted = [self._draw_end[i] for i in self._end_order]
-        # Greedy lanes, in time: first free lane, else the one that frees up first.
+        self._end_order = sorted(range(n), key=draw_end.__getitem__)
+        self._end_sorted = [draw_end[i] for i in self._end_order]
+        # Greedy lanes, in time: the first free lane, else the one that frees up first.
         lane_free = [-math.inf] * LANES
-        lanes = [-1] * len(ordered)
+        lanes = [-1] * n
         lane_idx: list[list[int]] = [[] for _ in range(LANES)]
         tick_idx: list[int] = []
-        for i, span in enumerate(self._is_span):
-            if not span:
+        for i in range(n):
+            if not is_span[i]:
                 tick_idx.append(i)
                 continue
-            s = self._starts[i]
-            lane = next((k for k in range(LANES) if lane_free[k] <= s), -1)
-            if lane < 0:
-                lane = min(range(LANES), key=lane_free.__getitem__)
-            lane_free[lane] = max(lane_free[lane], ends[i])
+            s = starts[i]
+            for lane in range(LANES):
+                if lane_free[lane] <= s:
+                    break
+            else:
+                lane = lane_free.index(min(lane_free))
+            if ends[i] > lane_free[lane]:
+                lane_free[lane] = ends[i]
             lanes[i] = lane
             lane_idx[lane].append(i)
         self._lane = lanes
         self._lane_idx = lane_idx
-        self._lane_starts = [[self._starts[i] for i in idx] for idx in lane_idx]
-        self._lane_pmax = [self._running_max([ends[i] for i in idx]) for idx in lane_idx]
+        self._lane_starts = [[starts[i] for i in idx] for idx in lane_idx]
+        self._lane_pmax = [_running_max([ends[i] for i in idx]) for idx in lane_idx]
         self._tick_idx = tick_idx
-        self._tick_starts = [self._starts[i] for i in tick_idx]
-        self._dim_flags = [False] * len(ordered)
+        self._tick_starts = [starts[i] for i in tick_idx]
+        # One number per item for its look without dimming: (lane + 1, imprecise, colour).
+        ncol = max(1, len(resolved))
+        self._look = [
+            ((lane + 1) * 2 + (not p)) * ncol + c
+            for lane, p, c in zip(lanes, precise, cidx, strict=True)
+        ]
+        self._dim_flags = [False] * n
         self._span_groups: list[_Group] = []
         self._tick_groups: list[_Group] = []
-
-    @staticmethod
-    def _running_max(values: list[float]) -> list[float]:
-        out: list[float] = []
-        m = -math.inf
-        for v in values:
-            if v > m:
-                m = v
-            out.append(m)
-        return out
 
     def _indices(self, ids: Iterable[str]) -> list[int]:
         index = self._index
         return sorted(index[i] for i in ids if i in index)
 
     def _rebuild_groups(self) -> None:
-        dim = [False] * len(self._items)
+        """Bucket the items by look (lane, precision, colour, dimmed) for batched painting."""
+        n = len(self._items)
+        dim = [False] * n
         for i in self._indices(self._dimmed):
             dim[i] = True
         self._dim_flags = dim
-        spans: dict[tuple[int, bool, bool, int], _Group] = {}
-        ticks: dict[tuple[bool, int], _Group] = {}
-        starts, ends, colors = self._starts, self._ends, self._colors
-        for i, lane in enumerate(self._lane):  # in start order: groups come out sorted
-            color = colors[i]
+        buckets: dict[int, list[int]] = {}
+        look = self._look
+        keys = (
+            [k * 2 + 1 if d else k * 2 for k, d in zip(look, dim, strict=True)]
+            if self._dimmed
+            else [k * 2 for k in look]
+        )
+        for i, key in enumerate(keys):  # in start order, so every bucket is sorted
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = bucket = []
+            bucket.append(i)
+        starts, ends = self._starts, self._ends
+        spans: list[_Group] = []
+        ticks: list[_Group] = []
+        for idx in buckets.values():
+            first = idx[0]
+            lane, dimmed = self._lane[first], dim[first]
+            color = self._colors[first]
+            group_starts = [starts[i] for i in idx]
             if lane < 0:
-                tkey = (dim[i], color.rgba())
-                group = ticks.get(tkey)
-                if group is None:
-                    group = ticks[tkey] = _Group(color, dim[i], False, -1, [], [])
-                group.starts.append(starts[i])
+                ticks.append(_Group(color, dimmed, False, -1, group_starts, []))
             else:
-                imprecise = not self._items[i].precise
-                skey = (lane, imprecise, dim[i], color.rgba())
-                group = spans.get(skey)
-                if group is None:
-                    group = spans[skey] = _Group(color, dim[i], imprecise, lane, [], [])
-                group.starts.append(starts[i])
-                pm = group.pmax
-                pm.append(ends[i] if not pm or ends[i] > pm[-1] else pm[-1])
+                pmax = _running_max([ends[i] for i in idx])
+                imprecise = not self._items[first].precise
+                spans.append(_Group(color, dimmed, imprecise, lane, group_starts, pmax))
         # Faint first, soft (imprecise) under sharp.
-        self._span_groups = sorted(spans.values(), key=lambda g: (not g.dimmed, not g.imprecise))
-        self._tick_groups = sorted(ticks.values(), key=lambda g: not g.dimmed)
+        self._span_groups = sorted(spans, key=lambda g: (not g.dimmed, not g.imprecise))
+        self._tick_groups = sorted(ticks, key=lambda g: not g.dimmed)
 
     def _nearest_outside_idx(self) -> tuple[int, int]:
         vs, ve = self._view
@@ -1170,28 +1195,33 @@ class TimelineStrip(QWidget):
         peak = 0.2 if dimmed else 0.42
         hatch = QBrush(_alpha(base, 0.35 if dimmed else 0.85), Qt.BrushStyle.BDiagPattern)
         p.setPen(Qt.PenStyle.NoPen)
+        narrow = [QRectF(a, y + 1.0, max(b - a, 1.0), lh - 2.0) for a, b in runs if b - a < 13]
+        if narrow:  # many small ones when zoomed out: batched, no gradient
+            p.setBrush(_alpha(base, peak * 0.8))
+            p.drawRects(narrow)
+            p.setBrush(hatch)
+            p.drawRects(narrow)
+        edge_lo, edge_hi = _alpha(base, peak * 0.15), _alpha(base, peak)
         for a, b in runs:
+            if b - a < 13:
+                continue
             rect = QRectF(a + 0.5, y + 1.0, b - a - 1.0, lh - 2.0)
-            if rect.width() < 1.0:
-                rect.setWidth(1.0)
             w = rect.width()
-            if w >= 12:
-                grad = QLinearGradient(rect.left(), 0, rect.right(), 0)
-                edge = min(0.35, 10.0 / w)
-                grad.setColorAt(0.0, _alpha(base, peak * 0.15))
-                grad.setColorAt(edge, _alpha(base, peak))
-                grad.setColorAt(1.0 - edge, _alpha(base, peak))
-                grad.setColorAt(1.0, _alpha(base, peak * 0.15))
-                p.setBrush(QBrush(grad))
-            else:
-                p.setBrush(_alpha(base, peak * 0.8))
+            grad = QLinearGradient(rect.left(), 0, rect.right(), 0)
+            edge = min(0.35, 10.0 / w)
+            grad.setColorAt(0.0, edge_lo)
+            grad.setColorAt(edge, edge_hi)
+            grad.setColorAt(1.0 - edge, edge_hi)
+            grad.setColorAt(1.0, edge_lo)
+            p.setBrush(QBrush(grad))
             p.drawRoundedRect(rect, 3, 3)
             p.setBrush(hatch)
-            p.drawRoundedRect(rect.adjusted(1.5, 0, -1.5, 0) if w >= 12 else rect, 2, 2)
+            p.drawRoundedRect(rect.adjusted(1.5, 0, -1.5, 0), 2, 2)
         # a faint dotted top edge reads as "somewhere in here"
-        pen = QPen(_alpha(base, 0.35 if dimmed else 0.7), 1, Qt.PenStyle.DotLine)
-        p.setPen(pen)
-        p.drawLines([QLineF(a + 3, y + 0.5, b - 3, y + 0.5) for a, b in runs if b - a >= 12])
+        dots = [QLineF(a + 3, y + 0.5, b - 3, y + 0.5) for a, b in runs if b - a >= 13]
+        if dots:
+            p.setPen(QPen(_alpha(base, 0.35 if dimmed else 0.7), 1, Qt.PenStyle.DotLine))
+            p.drawLines(dots)
 
     def _paint_ticks(self, p: QPainter) -> None:
         g = self._g

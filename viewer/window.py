@@ -61,6 +61,11 @@ class MainWindow(QMainWindow):
         self._syncing_list = False
         self.is_ready = False
         self._awaiting_paint = False
+        self._when_cache: dict[str, str] = {}
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(150)
+        self._detail_timer.timeout.connect(self._show_focus_details)
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(900, 600)
 
@@ -113,11 +118,13 @@ class MainWindow(QMainWindow):
         self.list_view.setWordWrap(False)
         self.list_view.setAlternatingRowColors(True)
         header = self.list_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once: ResizeToContents would re-measure every row on each slider move.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(1, 22)
         header.setStretchLastSection(True)
         self.list_view.setAccessibleName("Events")
+        self.list_view.resizeColumnToContents(0)
         self.list_view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         side = QSplitter(Qt.Orientation.Vertical, self)
@@ -185,9 +192,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_actions(self) -> None:
-        def action(name: str, keys: list[QKeySequence | QKeySequence.StandardKey | str], slot: Any) -> QAction:
+        """The reader's keys, anywhere in the window (Leaflet's arrow-key panning is off)."""
+
+        def action(name: str, key: str, slot: Any) -> QAction:
             act = QAction(name, self)
-            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             act.triggered.connect(slot)
             self.addAction(act)
@@ -195,13 +204,13 @@ class MainWindow(QMainWindow):
 
         ts_ = self.time_state
         self.actions_by_name = {
-            "previous": action("Previous event", ["Left"], ts_.previous_event),
-            "next": action("Next event", ["Right"], ts_.next_event),
-            "hour_back": action("One hour back", ["Shift+Left"], lambda: ts_.step_hours(-1)),
-            "hour_forward": action("One hour forward", ["Shift+Right"], lambda: ts_.step_hours(1)),
-            "play": action("Play / pause", ["Space"], self.player.toggle),
-            "start": action("Start of the crisis", ["Home"], ts_.core_start),
-            "end": action("End of the crisis", ["End"], ts_.core_end),
+            "previous": action("Previous event", "Left", ts_.previous_event),
+            "next": action("Next event", "Right", ts_.next_event),
+            "hour_back": action("One hour back", "Shift+Left", lambda: ts_.step_hours(-1)),
+            "hour_forward": action("One hour forward", "Shift+Right", lambda: ts_.step_hours(1)),
+            "play": action("Play / pause", "Space", self.player.toggle),
+            "start": action("Start of the crisis", "Home", ts_.core_start),
+            "end": action("End of the crisis", "End", ts_.core_end),
         }
 
     def _connect(self) -> None:
@@ -277,7 +286,7 @@ class MainWindow(QMainWindow):
                 "state": state.value,
                 "category": event.category if event else None,
                 "title": event.title if event else "",
-                "when": clocks(event.start, self.dataset.display_timezone, event.precision).local if event else "",
+                "when": self._when(event) if event else "",
             }
             if self._sent_places.get(place.id) != entry:
                 places[place.id] = entry
@@ -301,13 +310,25 @@ class MainWindow(QMainWindow):
             self.event_label.setText(f"{category_style(focus.category).label}: {focus.title}{more}")
             self.setWindowTitle(f"{focus.title} — {APP_NAME}")
             self._select_row(self.index.position[focus.id])
-            if self.detail.shown_event != focus.id:
-                self.detail.show_event(focus)
-                self.tabs.setCurrentWidget(self.detail)
+            # While the reader scrubs, the panel waits until the slider rests.
+            self._detail_timer.start()
         else:
             self.event_label.setText("No event at this moment: press → for the next one.")
             self.setWindowTitle(APP_NAME)
         self.map_view.update_map(self.map_state())
+
+    def _show_focus_details(self) -> None:
+        focus = self.focused_event()
+        if focus is not None and self.detail.shown_event != focus.id:
+            self.detail.show_event(focus)
+            self.tabs.setCurrentWidget(self.detail)
+
+    def _when(self, event: Event) -> str:
+        when = self._when_cache.get(event.id)
+        if when is None:
+            when = clocks(event.start, self.dataset.display_timezone, event.precision).local
+            self._when_cache[event.id] = when
+        return when
 
     def _select_row(self, row: int) -> None:
         self._syncing_list = True
