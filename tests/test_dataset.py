@@ -79,9 +79,21 @@ def test_duplicate_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "path", "text"),
     [
-        (lambda d: d["events"][0]["places"].append("atlantis"), "$.events[0].places[1]", "unknown place id 'atlantis'"),
-        (lambda d: d["events"][0]["citations"][0].update(source="nyt"), "$.events[0].citations[0].source", "unknown source id 'nyt'"),
-        (lambda d: d["links"][0].update(effect="nothing"), "$.links[0].effect", "unknown event id 'nothing'"),
+        (
+            lambda d: d["events"][0]["places"].append("atlantis"),
+            "$.events[0].places[1]",
+            "unknown place id 'atlantis'",
+        ),
+        (
+            lambda d: d["events"][0]["citations"][0].update(source="nyt"),
+            "$.events[0].citations[0].source",
+            "unknown source id 'nyt'",
+        ),
+        (
+            lambda d: d["links"][0].update(effect="nothing"),
+            "$.links[0].effect",
+            "unknown event id 'nothing'",
+        ),
     ],
 )
 def test_unknown_ids(tmp_path: Path, mutate: Any, path: str, text: str) -> None:
@@ -115,7 +127,9 @@ def test_radius_must_be_positive(tmp_path: Path, radius: float) -> None:
 
 
 def test_quote_not_in_source_shows_closest_passage(tmp_path: Path) -> None:
-    data = broken(lambda d: d["events"][0]["citations"][0].update(quote="The strikes killed 25 fighters"))
+    data = broken(
+        lambda d: d["events"][0]["citations"][0].update(quote="The strikes killed 25 fighters")
+    )
     msgs = problems_for(tmp_path, data)
     (msg,) = [m for m in msgs if m.startswith("$.events[0].citations[0].quote")]
     assert "quote not found in source 'src'" in msg
@@ -123,7 +137,9 @@ def test_quote_not_in_source_shows_closest_passage(tmp_path: Path) -> None:
 
 
 def test_claim_quotes_are_checked_too(tmp_path: Path) -> None:
-    data = broken(lambda d: d["events"][1]["claims"][0]["values"][0].update(quote="killed 99 fighters"))
+    data = broken(
+        lambda d: d["events"][1]["claims"][0]["values"][0].update(quote="killed 99 fighters")
+    )
     msgs = problems_for(tmp_path, data)
     assert any(m.startswith("$.events[1].claims[0].values[0].quote") for m in msgs)
 
@@ -140,14 +156,20 @@ def test_unknown_time_zone(tmp_path: Path) -> None:
 
 
 def test_link_effect_before_cause(tmp_path: Path) -> None:
-    data = broken(lambda d: d["links"].__setitem__(0, {"cause": "march", "effect": "strikes", "type": "led to"}))
+    data = broken(
+        lambda d: d["links"].__setitem__(
+            0, {"cause": "march", "effect": "strikes", "type": "led to"}
+        )
+    )
     msgs = problems_for(tmp_path, data)
     assert any(m.startswith("$.links[0]") and "before its cause" in m for m in msgs)
 
 
 def test_duplicate_keys(tmp_path: Path) -> None:
     path = write_dataset(tmp_path, minimal_dataset())
-    text = path.read_text(encoding="utf-8").replace('"title": "Test incident"', '"title": "A", "title": "B"', 1)
+    text = path.read_text(encoding="utf-8").replace(
+        '"title": "Test incident"', '"title": "A", "title": "B"', 1
+    )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DatasetError) as info:
         load_dataset(path)
@@ -183,7 +205,9 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         assert needle in info.value.report() and str(path) in info.value.report()
 
 
-def test_check_command(dataset_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_command(
+    dataset_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli_main(["check", str(dataset_file)]) == 0
     out = capsys.readouterr().out
     assert "OK: 1 sources, 2 places, 2 events, 1 links, 3 quotes verified" in out

@@ -16,7 +16,9 @@ from viewer.errors import DatasetError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -28,13 +30,17 @@ def load_or_own_error(path: Path) -> None:
         assert exc.problems and all(p.message for p in exc.problems)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=json_values)
 def test_random_json(tmp_path: Path, value: Any) -> None:
     load_or_own_error(write_dataset(tmp_path, value))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data(), replacement=json_values)
 def test_mutated_dataset(tmp_path: Path, data: st.DataObject, replacement: Any) -> None:
     """Replace one node anywhere in a valid dataset with a random value."""
@@ -42,7 +48,13 @@ def test_mutated_dataset(tmp_path: Path, data: st.DataObject, replacement: Any) 
     paths: list[tuple[Any, Any]] = []
 
     def walk(node: Any) -> None:
-        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
         for key, child in items:
             paths.append((node, key))
             walk(child)
@@ -53,7 +65,9 @@ def test_mutated_dataset(tmp_path: Path, data: st.DataObject, replacement: Any) 
     load_or_own_error(write_dataset(tmp_path, doc))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_mangled_bytes(tmp_path: Path, data: st.DataObject) -> None:
     """Truncate or flip bytes of a valid file."""

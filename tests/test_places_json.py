@@ -23,7 +23,9 @@ def test_every_quote_occurs_in_its_source(data: Dataset) -> None:
     checked = 0
     for event in data.events:
         quotes = [(c.source, c.quote, c.start, c.end) for c in event.citations]
-        quotes += [(v.source, v.quote, v.start, v.end) for claim in event.claims for v in claim.values]
+        quotes += [
+            (v.source, v.quote, v.start, v.end) for claim in event.claims for v in claim.values
+        ]
         for source_id, quote, start, end in quotes:
             text = (REPO / data.source(source_id).file).read_text(encoding="utf-8")
             assert normalize_quote(quote) in normalize(text).text, (event.id, quote)
@@ -40,7 +42,10 @@ def test_shipped_sources_are_byte_identical() -> None:
     assert len(originals) == 5
     for original in originals:
         shipped = REPO / "assets" / "sources" / original.name
-        assert hashlib.sha256(shipped.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+        assert (
+            hashlib.sha256(shipped.read_bytes()).digest()
+            == hashlib.sha256(original.read_bytes()).digest()
+        )
 
 
 def test_dataset_covers_what_the_product_needs(data: Dataset) -> None:

@@ -59,7 +59,10 @@ def test_page_loads_with_every_marker(qtbot: QtBot, window: MainWindow) -> None:
     result = page_query(qtbot, window)
     assert set(result["places"]) == {p.id for p in window.dataset.places}
     # Labels come from the data, as text.
-    assert result["places"]["us-embassy-baghdad"]["label"] == window.dataset.place("us-embassy-baghdad").name
+    assert (
+        result["places"]["us-embassy-baghdad"]["label"]
+        == window.dataset.place("us-embassy-baghdad").name
+    )
 
 
 def test_slider_lights_up_the_places(qtbot: QtBot, window: MainWindow) -> None:
@@ -73,7 +76,9 @@ def test_slider_lights_up_the_places(qtbot: QtBot, window: MainWindow) -> None:
     after = move_and_wait(qtbot, window, datetime(2020, 1, 3, 2, tzinfo=BAGHDAD))
     assert after["places"]["baghdad-airport"]["state"] == "current"
     assert after["places"]["us-embassy-baghdad"]["state"] in ("past", "current")
-    expected_current = {p for e in window.index.active_at(window.time_state.moment) for p in e.places}
+    expected_current = {
+        p for e in window.index.active_at(window.time_state.moment) for p in e.places
+    }
     assert {k for k, v in after["places"].items() if v["state"] == "current"} == expected_current
 
 
@@ -140,5 +145,8 @@ def test_play_event_by_event(qtbot: QtBot, window: MainWindow) -> None:
     window.time_state.core_start()
     first = window.index.next_event(window.time_state.moment)
     window.player.play()
-    qtbot.waitUntil(lambda: window.time_state.focus is not None and window.time_state.focus != first, timeout=5_000)
+    qtbot.waitUntil(
+        lambda: window.time_state.focus is not None and window.time_state.focus != first,
+        timeout=5_000,
+    )
     window.player.pause()

@@ -81,9 +81,9 @@ def run_app(options: argparse.Namespace) -> int:
         )
         return 1
 
-    from .window import MainWindow
-
     from PySide6.QtCore import QSettings
+
+    from .window import MainWindow
 
     # Headless runs (screenshots, self-test) neither read nor overwrite the reader's settings.
     headless = bool(options.screenshot or options.self_test)

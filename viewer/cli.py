@@ -34,18 +34,43 @@ def window_parser() -> argparse.ArgumentParser:
         "stored coordinates with a geocoder.",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--data", type=Path, default=None, help="dataset file (default: places.json)")
-    parser.add_argument("--at", type=_moment, default=None, help="open at this moment, e.g. 2019-12-31T14:00+03:00")
-    parser.add_argument("--screenshot", type=Path, default=None, help="save the window to this PNG once the map is ready, then exit")
-    parser.add_argument("--self-test", action="store_true", help="drive the window through every event, check the page, exit 0 or 1")
-    parser.add_argument("--no-err-windows", action="store_true", help="report errors on stderr only, never in a dialog")
-    parser.add_argument("--online-layers", action="store_true", help="offer online tile layers (OpenStreetMap, imagery)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="dataset file (default: places.json)"
+    )
+    parser.add_argument(
+        "--at", type=_moment, default=None, help="open at this moment, e.g. 2019-12-31T14:00+03:00"
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="save the window to this PNG once the map is ready, then exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="drive the window through every event, check the page, exit 0 or 1",
+    )
+    parser.add_argument(
+        "--no-err-windows",
+        action="store_true",
+        help="report errors on stderr only, never in a dialog",
+    )
+    parser.add_argument(
+        "--online-layers",
+        action="store_true",
+        help="offer online tile layers (OpenStreetMap, imagery)",
+    )
     return parser
 
 
 def check_main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m viewer check", description="Validate a dataset file.")
-    parser.add_argument("file", nargs="?", type=Path, default=None, help="dataset (default: places.json)")
+    parser = argparse.ArgumentParser(
+        prog="python -m viewer check", description="Validate a dataset file."
+    )
+    parser.add_argument(
+        "file", nargs="?", type=Path, default=None, help="dataset (default: places.json)"
+    )
     args = parser.parse_args(argv)
     path = args.file or paths.default_dataset()
     try:

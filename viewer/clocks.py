@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from .model import Precision
 
 WASHINGTON = ZoneInfo("America/New_York")
 
-_PART_OF_DAY = ((0, "night"), (5, "early morning"), (9, "morning"), (12, "afternoon"), (17, "evening"), (21, "night"))
+_PART_OF_DAY = (
+    (0, "night"),
+    (5, "early morning"),
+    (9, "morning"),
+    (12, "afternoon"),
+    (17, "evening"),
+    (21, "night"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +42,9 @@ def part_of_day(moment: datetime) -> str:
     return name
 
 
-def format_in(moment: datetime, zone: ZoneInfo | type[UTC] | None, precision: Precision) -> str:
+def format_in(moment: datetime, zone: tzinfo | None, precision: Precision) -> str:
     """`moment` in `zone`, showing no more than `precision` supports."""
-    here = moment.astimezone(zone if zone is not None else UTC)  # type: ignore[arg-type]
+    here = moment.astimezone(zone if zone is not None else UTC)
     if precision is Precision.YEAR:
         return f"{here.year}"
     if precision is Precision.MONTH:
@@ -67,4 +74,6 @@ def clocks(moment: datetime, local_zone: str, precision: Precision = Precision.H
 
 def cursor_text(moment: datetime, local_zone: str) -> str:
     """The slider's position in the three clocks, at hour resolution."""
-    return clocks(moment, local_zone, Precision.HOUR).line(local_zone.split("/")[-1].replace("_", " "))
+    return clocks(moment, local_zone, Precision.HOUR).line(
+        local_zone.split("/")[-1].replace("_", " ")
+    )

@@ -165,7 +165,9 @@ class _Checker:
             if not isinstance(ident, str):
                 continue
             if ident in seen:
-                self.problem([key, i, "id"], f"duplicate id {ident!r} (first at {key}[{seen[ident]}])")
+                self.problem(
+                    [key, i, "id"], f"duplicate id {ident!r} (first at {key}[{seen[ident]}])"
+                )
             else:
                 seen[ident] = i
         return set(seen)
@@ -204,7 +206,9 @@ class _Checker:
         if text is None or find_quote(text, quote) is not None:
             return
         near = closest_passage(text, quote)
-        self.problem([*parts, "quote"], f"quote not found in source {source!r}; closest passage: {near!r}")
+        self.problem(
+            [*parts, "quote"], f"quote not found in source {source!r}; closest passage: {near!r}"
+        )
 
     def run(self) -> list[Problem]:
         raw = self.raw
@@ -239,13 +243,17 @@ class _Checker:
             for key in ("start", "end"):
                 value = event.get(key)
                 if isinstance(value, str) and _parse_instant(value) is None:
-                    self.problem(["events", i, key], f"not a valid date-time with UTC offset: {value!r}")
+                    self.problem(
+                        ["events", i, key], f"not a valid date-time with UTC offset: {value!r}"
+                    )
             start = _parse_instant(event.get("start"))
             end = _parse_instant(event.get("end"))
             if start and isinstance(event.get("id"), str):
                 starts[event["id"]] = start
             if start and end and end < start:
-                self.problem(["events", i, "end"], f"event ends ({end.isoformat()}) before it starts")
+                self.problem(
+                    ["events", i, "end"], f"event ends ({end.isoformat()}) before it starts"
+                )
             for j, place_id in enumerate(_list(event.get("places"))):
                 if isinstance(place_id, str) and place_id not in place_ids:
                     self.problem(["events", i, "places", j], f"unknown place id {place_id!r}")
@@ -298,7 +306,9 @@ def read_file(path: Path) -> bytes:
     except PermissionError:
         raise DatasetError([Problem(file, "$", "permission denied")]) from None
     except OSError as exc:
-        raise DatasetError([Problem(file, "$", f"cannot read file: {exc.strerror or exc}")]) from None
+        raise DatasetError(
+            [Problem(file, "$", f"cannot read file: {exc.strerror or exc}")]
+        ) from None
 
 
 def load_dataset(path: str | Path) -> Dataset:

@@ -60,7 +60,8 @@ class DetailPanel(QScrollArea):
         """Everything the panel shows now, as text (for tests and accessibility)."""
         texts = []
         for i in range(self._layout.count()):
-            widget = self._layout.itemAt(i).widget()
+            item = self._layout.itemAt(i)
+            widget = item.widget() if item is not None else None
             if isinstance(widget, QLabel | QPushButton):
                 texts.append(widget.text())
         return "\n".join(texts)
@@ -68,8 +69,11 @@ class DetailPanel(QScrollArea):
     def show_hint(self) -> None:
         self._clear()
         self._layout.addWidget(
-            _label("Pick an event in the list or click a place on the map to read what the sources say.",
-                   "color: #6b6255;")
+            _label(
+                "Pick an event in the list or click a place on the map "
+                "to read what the sources say.",
+                "color: #6b6255;",
+            )
         )
 
     def show_event(self, event: Event) -> None:
@@ -84,7 +88,11 @@ class DetailPanel(QScrollArea):
         when = f"{c.local} (Baghdad)"
         if c.washington != "—":
             when += f"\n{c.washington} (Washington)  ·  {c.utc} (UTC)"
-        add(_label(when + f"\nDated to the {event.precision.value} by the sources.", "color: #4a4238;"))
+        add(
+            _label(
+                when + f"\nDated to the {event.precision.value} by the sources.", "color: #4a4238;"
+            )
+        )
         if event.date_note:
             add(_label(event.date_note, "color: #6b6255; font-size: 11px; font-style: italic;"))
         places = [self._places[p] for p in event.places if p in self._places]
@@ -99,7 +107,11 @@ class DetailPanel(QScrollArea):
         for citation in event.citations:
             source = self._sources[citation.source]
             add(_label(quoted(citation.quote), "margin-left: 8px; font-style: italic;"))
-            add(_label(f"— {source.outlet}, {source.published}", "margin-left: 8px; color: #6b6255;"))
+            add(
+                _label(
+                    f"— {source.outlet}, {source.published}", "margin-left: 8px; color: #6b6255;"
+                )
+            )
             add(self._open_button(citation.source, citation.start, citation.end))
         for claim in event.claims:
             head = f"⚖ {claim.topic}" + (": the sources differ" if claim.disagrees else "")
@@ -119,7 +131,11 @@ class DetailPanel(QScrollArea):
 
     @staticmethod
     def _place_text(place: Place) -> str:
-        precision = f"±{place.radius_m / 1000:.0f} km" if place.radius_m >= 1000 else f"±{place.radius_m:.0f} m"
+        precision = (
+            f"±{place.radius_m / 1000:.0f} km"
+            if place.radius_m >= 1000
+            else f"±{place.radius_m:.0f} m"
+        )
         return f"{place.name} ({precision})"
 
     @staticmethod
@@ -137,9 +153,19 @@ class DetailPanel(QScrollArea):
         add(_label(place.name, "font-size: 16px; font-weight: bold;"))
         if place.alt_names:
             add(_label("Also: " + " · ".join(place.alt_names), "color: #4a4238;"))
-        add(_label(f"{place.lat:.4f}, {place.lon:.4f}  (±{place.radius_m:,.0f} m)\nCoordinates: {place.coord_source}",
-                   "color: #6b6255; font-size: 11px;"))
-        add(_label(f"{len(events)} event{'s' if len(events) != 1 else ''} here:", "font-weight: bold; margin-top: 6px;"))
+        add(
+            _label(
+                f"{place.lat:.4f}, {place.lon:.4f}  (±{place.radius_m:,.0f} m)\n"
+                f"Coordinates: {place.coord_source}",
+                "color: #6b6255; font-size: 11px;",
+            )
+        )
+        add(
+            _label(
+                f"{len(events)} event{'s' if len(events) != 1 else ''} here:",
+                "font-weight: bold; margin-top: 6px;",
+            )
+        )
         for event in events:
             c = clocks(event.start, self.dataset.display_timezone, event.precision)
             add(_label(f"{c.local}: {event.title}"))

@@ -17,7 +17,7 @@ def to_js(value: Any) -> str:
 
 
 def js_call(function: str, *args: Any) -> str:
-    """`function(arg, ...)` with every argument JSON-escaped. `function` is our own code, never data."""
+    """`function(arg, ...)`, every argument JSON-escaped. `function` is our code, never data."""
     if not function.replace(".", "").replace("_", "").isalnum():
         raise ValueError(f"not a plain function name: {function!r}")
     return f"{function}({','.join(to_js(a) for a in args)})"

@@ -31,34 +31,56 @@ AREA_MAX_M = 60_000.0
 def draws_area(radius_m: float) -> bool:
     return AREA_THRESHOLD_M <= radius_m <= AREA_MAX_M
 
+
 #: What the map shows first: Iraq and the Syrian border, where the events happened.
 HOME_BOUNDS = ((29.0, 38.2), (37.6, 48.8))
 
 #: Offline basemap layers, bottom to top: (file, display name, Leaflet style).
 BASEMAP_LAYERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("world.geojson", "World", {"color": "#b9ae98", "weight": 0.6, "fillColor": "#efe9dc", "fillOpacity": 1}),
-    ("region_countries.geojson", "Countries", {"color": "#9c907a", "weight": 1.1, "fillColor": "#f3eee3", "fillOpacity": 1}),
-    ("iraq_governorates.geojson", "Iraqi governorates", {"color": "#b3a58b", "weight": 0.8, "dashArray": "4 3", "fill": False}),
-    ("lakes.geojson", "Lakes", {"color": "#8fb5d6", "weight": 0.5, "fillColor": "#b7d1e8", "fillOpacity": 1}),
+    (
+        "world.geojson",
+        "World",
+        {"color": "#b9ae98", "weight": 0.6, "fillColor": "#efe9dc", "fillOpacity": 1},
+    ),
+    (
+        "region_countries.geojson",
+        "Countries",
+        {"color": "#9c907a", "weight": 1.1, "fillColor": "#f3eee3", "fillOpacity": 1},
+    ),
+    (
+        "iraq_governorates.geojson",
+        "Iraqi governorates",
+        {"color": "#b3a58b", "weight": 0.8, "dashArray": "4 3", "fill": False},
+    ),
+    (
+        "lakes.geojson",
+        "Lakes",
+        {"color": "#8fb5d6", "weight": 0.5, "fillColor": "#b7d1e8", "fillOpacity": 1},
+    ),
     ("rivers.geojson", "Rivers", {"color": "#6d9fcf", "weight": 1.6, "fill": False}),
 )
 
 ONLINE_LAYERS = (
-    ("OpenStreetMap (online)", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-     "&copy; OpenStreetMap contributors"),
-    ("Satellite imagery (online)",
-     "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
-     "Imagery &copy; Esri"),
+    (
+        "OpenStreetMap (online)",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "&copy; OpenStreetMap contributors",
+    ),
+    (
+        "Satellite imagery (online)",
+        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+        "Imagery &copy; Esri",
+    ),
 )
 
 
-class _Registry(MacroElement):  # type: ignore[misc]
+class _Registry(MacroElement):
     """Emits `Atlas.init(...)` after every layer exists, naming them by our ids."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
 
     def __init__(self, js: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "AtlasRegistry"
         self.js = js
 
@@ -67,7 +89,9 @@ def _page_config(dataset: Dataset, towns: list[dict[str, Any]]) -> dict[str, Any
     return {
         "title": dataset.title,
         "home": HOME_BOUNDS,
-        "categories": {k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in CATEGORIES.items()},
+        "categories": {
+            k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in CATEGORIES.items()
+        },
         "places": [
             {
                 "id": p.id,
@@ -101,15 +125,25 @@ def _towns(basemap_dir: Path) -> list[dict[str, Any]]:
     for feature in data.get("features", []):
         props = feature.get("properties", {})
         lon, lat = feature["geometry"]["coordinates"][:2]
-        towns.append({"name": props.get("name", ""), "lat": lat, "lon": lon, "rank": props.get("rank", 10)})
+        towns.append(
+            {"name": props.get("name", ""), "lat": lat, "lon": lon, "rank": props.get("rank", 10)}
+        )
     return towns
 
 
 def build_map_html(
-    dataset: Dataset, basemap_dir: Path, asset_base: str = "atlas://app/", online_layers: bool = True
+    dataset: Dataset,
+    basemap_dir: Path,
+    asset_base: str = "atlas://app/",
+    online_layers: bool = True,
 ) -> str:
     """The whole map page as HTML. Scripts/styles are loaded from `asset_base`."""
-    fmap = folium.Map(location=(33.3, 44.0), zoom_start=6, tiles=None, control_scale=True, zoom_control=True,
+    fmap = folium.Map(
+        location=(33.3, 44.0),
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        zoom_control=True,
         keyboard=False,  # arrow keys step through events, not pan the map
     )
     # Instance lists, not Map.add_js_link (which changes a list shared by every map).
@@ -142,7 +176,9 @@ def build_map_html(
     online: dict[str, str] = {}
     if online_layers:
         for name, url, attribution in ONLINE_LAYERS:
-            tiles = folium.TileLayer(tiles=url, attr=attribution, name=name, overlay=True, show=False, max_zoom=18)
+            tiles = folium.TileLayer(
+                tiles=url, attr=attribution, name=name, overlay=True, show=False, max_zoom=18
+            )
             tiles.add_to(fmap)
             online[name] = tiles.get_name()
 
@@ -179,12 +215,19 @@ def build_map_html(
         return "{" + ",".join(f"{to_js(k)}:{v}" for k, v in mapping.items()) + "}"
 
     registry = (
-        "{map:" + fmap.get_name()
-        + ",places:{" + ",".join(
-            f"{to_js(pid)}:{{marker:{refs['marker']},area:{refs['area'] or 'null'}}}" for pid, refs in places.items()
-        ) + "}"
-        + ",basemap:" + names(basemap)
-        + ",online:" + names(online) + "}"
+        "{map:"
+        + fmap.get_name()
+        + ",places:{"
+        + ",".join(
+            f"{to_js(pid)}:{{marker:{refs['marker']},area:{refs['area'] or 'null'}}}"
+            for pid, refs in places.items()
+        )
+        + "}"
+        + ",basemap:"
+        + names(basemap)
+        + ",online:"
+        + names(online)
+        + "}"
     )
     config = _page_config(dataset, _towns(basemap_dir))
     fmap.add_child(_Registry(f"Atlas.init({registry},{to_js(config)});"))

@@ -13,7 +13,7 @@ import logging
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
@@ -30,6 +30,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
 
 from . import paths
 from .jsvalue import js_call
@@ -81,7 +82,11 @@ class AssetSchemeHandler(QWebEngineUrlSchemeHandler):
         if url_path == "/qwebchannel.js":
             return _read_qt_resource(":/qtwebchannel/qwebchannel.js"), b"application/javascript"
         parts = url_path.lstrip("/").split("/")
-        if len(parts) < 2 or parts[0] not in self.roots or any(p in ("", ".", "..") for p in parts[1:]):
+        if (
+            len(parts) < 2
+            or parts[0] not in self.roots
+            or any(p in ("", ".", "..") for p in parts[1:])
+        ):
             return None
         root = self.roots[parts[0]].resolve()
         target = root.joinpath(*parts[1:]).resolve()
@@ -92,7 +97,7 @@ class AssetSchemeHandler(QWebEngineUrlSchemeHandler):
             mime = "application/javascript"
         return target.read_bytes(), mime.encode()
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         found = self.resolve(url.path()) if url.host() == "app" else None
         if found is None:
@@ -114,7 +119,7 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
         self.seen: list[str] = []
         self.allow_online = False
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         self.seen.append(url.toString())
         if url.scheme() in ("atlas", "data", "qrc", "blob"):
@@ -179,7 +184,7 @@ class Bridge(QObject):
         return None
 
     @Slot(str)
-    def pageReady(self, info: str) -> None:  # noqa: N802 (called from JS)
+    def pageReady(self, info: str) -> None:
         try:
             parsed = json.loads(info) if len(info) < 10_000 else {}
         except ValueError:
@@ -191,12 +196,12 @@ class Bridge(QObject):
         self.paintedReported.emit(int(seq))
 
     @Slot(str)
-    def placeClicked(self, place_id: str) -> None:  # noqa: N802 (called from JS)
+    def placeClicked(self, place_id: str) -> None:
         if (known := self._known(place_id)) is not None:
             self.clicked.emit(known)
 
     @Slot(str)
-    def openPlace(self, place_id: str) -> None:  # noqa: N802 (called from JS)
+    def openPlace(self, place_id: str) -> None:
         if (known := self._known(place_id)) is not None:
             self.opened.emit(known)
 
@@ -204,27 +209,34 @@ class Bridge(QObject):
 class MapPage(QWebEnginePage):
     """Keeps navigation inside the app and sends the page's console to our log."""
 
-    _levels = {
+    _levels: ClassVar[dict[QWebEnginePage.JavaScriptConsoleMessageLevel, int]] = {
         QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.INFO,
         QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
         QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
     }
     jsError = Signal(str)
 
-    def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
-        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    def javaScriptConsoleMessage(
+        self,
+        level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+        message: str,
+        line: int,
+        source: str,
     ) -> None:
         log.log(self._levels.get(level, logging.INFO), "page %s:%d: %s", source, line, message)
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             self.jsError.emit(message)
 
-    def acceptNavigationRequest(  # noqa: N802 (Qt override)
+    def acceptNavigationRequest(
         self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
     ) -> bool:
         url = QUrl(url)
         if url == PAGE_URL:
             return True
-        if nav_type == QWebEnginePage.NavigationType.NavigationTypeLinkClicked and url.scheme() in ("http", "https"):
+        if nav_type == QWebEnginePage.NavigationType.NavigationTypeLinkClicked and url.scheme() in (
+            "http",
+            "https",
+        ):
             QDesktopServices.openUrl(url)  # the system browser, never inside the app
         log.info("navigation to %s refused", url.toString())
         return False
@@ -236,12 +248,14 @@ class MapView(QWebEngineView):
     ready = Signal()
     updateApplied = Signal(dict)
 
-    def __init__(self, place_ids: set[str], parent: QObject | None = None) -> None:
+    def __init__(self, place_ids: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._page = MapPage(shared_profile(), self)
         self.setPage(self._page)
         settings = self._page.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(
+            QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False
+        )
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
         self.bridge = Bridge(place_ids, self)
@@ -274,7 +288,9 @@ class MapView(QWebEngineView):
         else:
             self._page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld, callback)
 
-    def call(self, function: str, *args: Any, callback: Callable[[Any], None] | None = None) -> None:
+    def call(
+        self, function: str, *args: Any, callback: Callable[[Any], None] | None = None
+    ) -> None:
         """Call page function `function(*args)`; `callback` gets the parsed JSON result."""
         script = js_call(function, *args)
 

@@ -3,14 +3,14 @@ do not take as long as the siege night."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from .timestate import TimeState
 
 
-class PlayMode(str, Enum):
+class PlayMode(StrEnum):
     HOURS = "hours"
     EVENTS = "events"
 
@@ -40,7 +40,7 @@ class Player(QObject):
         return self._timer.isActive()
 
     def _interval(self) -> int:
-        hours, ms = SPEEDS[self.speed]
+        ms = SPEEDS[self.speed][1]
         # Event by event, each event stays on screen long enough to read its title.
         return ms * 8 if self.mode is PlayMode.EVENTS else ms
 

@@ -19,7 +19,9 @@ class SelfTestFailure(Exception):
     pass
 
 
-def _wait(signal: SignalInstance, timeout_ms: int, accept: Callable[..., bool] = lambda *a: True) -> tuple[Any, ...]:
+def _wait(
+    signal: SignalInstance, timeout_ms: int, accept: Callable[..., bool] = lambda *a: True
+) -> tuple[Any, ...]:
     """Spin a local event loop until `signal` fires with arguments `accept` likes."""
     loop = QEventLoop()
     got: list[tuple[Any, ...]] = []
@@ -62,7 +64,9 @@ def run_checks(window: MainWindow, log: Callable[[str], None]) -> None:
     shown = _page_call(window, "Atlas.query")
     places = {p.id for p in window.dataset.places}
     if set(shown.get("places", {})) != places:
-        raise SelfTestFailure(f"the page shows {len(shown.get('places', {}))} of {len(places)} places")
+        raise SelfTestFailure(
+            f"the page shows {len(shown.get('places', {}))} of {len(places)} places"
+        )
     log(f"page ready with {len(places)} places")
 
     for event in window.index.events:
@@ -74,7 +78,9 @@ def run_checks(window: MainWindow, log: Callable[[str], None]) -> None:
         expected = {p for e in window.index.active_at(window.time_state.moment) for p in e.places}
         current = {k for k, v in state["places"].items() if v["state"] == "current"}
         if current != expected:
-            raise SelfTestFailure(f"at {event.id}: page highlights {sorted(current)}, expected {sorted(expected)}")
+            raise SelfTestFailure(
+                f"at {event.id}: page highlights {sorted(current)}, expected {sorted(expected)}"
+            )
     log(f"stepped through {len(window.index.events)} events; the page followed each one")
 
     target = next(iter(sorted(places)))
@@ -92,7 +98,10 @@ def run_checks(window: MainWindow, log: Callable[[str], None]) -> None:
     citation = event.citations[0]
     source = window.dataset.source(citation.source)
     opened = window.open_source(citation.source, citation.start, citation.end)
-    if opened[citation.start : citation.end] != source.text[citation.start : citation.end] or citation.start < 0:
+    if (
+        opened[citation.start : citation.end] != source.text[citation.start : citation.end]
+        or citation.start < 0
+    ):
         raise SelfTestFailure(f"source {source.id} did not open at the quote of {event.id}")
     log(f"opened source {source.id} at the quote of {event.id}")
 

@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 
 from .model import Dataset, Event
 
@@ -19,7 +19,7 @@ from .model import Dataset, Event
 _LONG_SECONDS = 2 * 86400.0
 
 
-class PlaceState(str, Enum):
+class PlaceState(StrEnum):
     FUTURE = "future"  # nothing has happened there yet
     PAST = "past"  # something happened there before
     CURRENT = "current"  # a current event touches it
@@ -53,10 +53,16 @@ class TimeIndex:
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.events)}
         self._starts = [ts(e.start) for e in self.events]
         self._ends = [ts(e.effective_end) for e in self.events]
-        self._long = [i for i, e in enumerate(self.events) if self._ends[i] - self._starts[i] > _LONG_SECONDS]
+        self._long = [
+            i for i, e in enumerate(self.events) if self._ends[i] - self._starts[i] > _LONG_SECONDS
+        ]
         self._long_set = set(self._long)
         self._max_short = max(
-            (self._ends[i] - self._starts[i] for i in range(len(self.events)) if i not in self._long_set),
+            (
+                self._ends[i] - self._starts[i]
+                for i in range(len(self.events))
+                if i not in self._long_set
+            ),
             default=0.0,
         )
         places: defaultdict[str, list[str]] = defaultdict(list)
@@ -69,7 +75,8 @@ class TimeIndex:
         }
         # When each place first sees an event: before that it is FUTURE.
         self._place_first = {
-            place_id: self._starts[self.position[ids[0]]] for place_id, ids in self._place_events.items()
+            place_id: self._starts[self.position[ids[0]]]
+            for place_id, ids in self._place_events.items()
         }
 
     @property

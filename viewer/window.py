@@ -48,7 +48,9 @@ class MainWindow(QMainWindow):
 
     ready = Signal()  # the map page is up and shows the current moment
 
-    def __init__(self, dataset: Dataset, at: datetime | None = None, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, dataset: Dataset, at: datetime | None = None, settings: QSettings | None = None
+    ) -> None:
         super().__init__()
         self.dataset = dataset
         self.settings = settings or QSettings()
@@ -171,11 +173,19 @@ class MainWindow(QMainWindow):
         self.speed_combo.setCurrentText(self.player.speed)
         self.speed_combo.setToolTip("Playback speed")
         self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.range_button = button("Whole story", "Show the whole story (1979 - 2020) or the crisis weeks")
+        self.range_button = button(
+            "Whole story", "Show the whole story (1979 - 2020) or the crisis weeks"
+        )
         self.range_button.setCheckable(True)
 
         controls = QHBoxLayout()
-        for w in (self.prev_button, self.play_button, self.next_button, self.mode_combo, self.speed_combo):
+        for w in (
+            self.prev_button,
+            self.play_button,
+            self.next_button,
+            self.mode_combo,
+            self.speed_combo,
+        ):
             controls.addWidget(w)
         controls.addSpacing(12)
         controls.addWidget(self.clock_label, 1)
@@ -228,7 +238,9 @@ class MainWindow(QMainWindow):
         self.next_button.clicked.connect(self.time_state.next_event)
         self.play_button.clicked.connect(self.player.toggle)
         self.player.playingChanged.connect(self._on_playing_changed)
-        self.mode_combo.currentIndexChanged.connect(lambda _i: self.player.set_mode(self.mode_combo.currentData()))
+        self.mode_combo.currentIndexChanged.connect(
+            lambda _i: self.player.set_mode(self.mode_combo.currentData())
+        )
         self.speed_combo.currentTextChanged.connect(self.player.set_speed)
         self.range_button.toggled.connect(self._on_range_toggled)
 
@@ -248,7 +260,9 @@ class MainWindow(QMainWindow):
 
     def _on_playing_changed(self, playing: bool) -> None:
         sp = QStyle.StandardPixmap
-        self.play_button.setIcon(self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay))
+        self.play_button.setIcon(
+            self.style().standardIcon(sp.SP_MediaPause if playing else sp.SP_MediaPlay)
+        )
         self.play_button.setText("Pause" if playing else "Play")
 
     def _on_range_toggled(self, whole: bool) -> None:
@@ -291,7 +305,9 @@ class MainWindow(QMainWindow):
             if self._sent_places.get(place.id) != entry:
                 places[place.id] = entry
                 self._sent_places[place.id] = entry
-        focus_places = list(focus.places) if focus else [p for e in current_events for p in e.places]
+        focus_places = (
+            list(focus.places) if focus else [p for e in current_events for p in e.places]
+        )
         self._seq += 1
         return {"seq": self._seq, "places": places, "focus": focus_places}
 
@@ -335,7 +351,9 @@ class MainWindow(QMainWindow):
         try:
             index = self.model.index(row, 0)
             self.list_view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.list_view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         finally:
@@ -378,7 +396,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
-        for key, splitter in (("window/main_split", self.main_split), ("window/side_split", self.side_split)):
+        for key, splitter in (
+            ("window/main_split", self.main_split),
+            ("window/side_split", self.side_split),
+        ):
             state = s.value(key)
             if state is not None:
                 splitter.restoreState(state)
@@ -399,7 +420,7 @@ class MainWindow(QMainWindow):
         s.setValue("time/moment", self.time_state.moment.isoformat())
         s.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.player.pause()
         self.save_settings()
         super().closeEvent(event)
