@@ -6,11 +6,20 @@ Every text from the data goes into a plain-text QLabel: it is shown, never run.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from .causality import CausalGraph
 from .clocks import clocks
 from .geocode import describe_offset
-from .model import Dataset, Event, Place
+from .model import ClaimValue, Dataset, Event, Place
 from .style import category_style
 
 
@@ -35,12 +44,16 @@ class DetailPanel(QScrollArea):
     """Shows one event (title, clocks, places, actors, summary, citations, claims)."""
 
     sourceRequested = Signal(str, int, int)  # source id, quote start, quote end
+    eventRequested = Signal(str)
+    traceRequested = Signal(str)
 
     def __init__(self, dataset: Dataset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.dataset = dataset
         self._places = {p.id: p for p in dataset.places}
         self._sources = {s.id: s for s in dataset.sources}
+        self._events = {e.id: e for e in dataset.events}
+        self._graph = CausalGraph(dataset.links)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Event details")
@@ -58,13 +71,8 @@ class DetailPanel(QScrollArea):
 
     def plain_text(self) -> str:
         """Everything the panel shows now, as text (for tests and accessibility)."""
-        texts = []
-        for i in range(self._layout.count()):
-            item = self._layout.itemAt(i)
-            widget = item.widget() if item is not None else None
-            if isinstance(widget, QLabel | QPushButton):
-                texts.append(widget.text())
-        return "\n".join(texts)
+        widgets = self._body.findChildren(QWidget)
+        return "\n".join(w.text() for w in widgets if isinstance(w, QLabel | QPushButton))
 
     def show_hint(self) -> None:
         self._clear()
@@ -114,12 +122,61 @@ class DetailPanel(QScrollArea):
             )
             add(self._open_button(citation.source, citation.start, citation.end))
         for claim in event.claims:
-            head = f"⚖ {claim.topic}" + (": the sources differ" if claim.disagrees else "")
-            add(_label(head, "font-weight: bold; margin-top: 8px; color: #8a4b00;"))
-            for value in claim.values:
-                outlet = self._sources[value.source].outlet
-                add(_label(f"{value.value} — {outlet}: {quoted(value.quote)}", "margin-left: 8px;"))
-                add(self._open_button(value.source, value.start, value.end))
+            self._add_claim(claim.topic, claim.disagrees, claim.values)
+        self._add_links(event)
+
+    def _add_claim(self, topic: str, disagrees: bool, values: tuple[ClaimValue, ...]) -> None:
+        """A claim as a small table: value | source | the source's own words."""
+        head = f"⚖ {topic}" + (": the sources differ" if disagrees else "")
+        self._layout.addWidget(_label(head, "font-weight: bold; margin-top: 8px; color: #8a4b00;"))
+        grid_box = QWidget()
+        grid_box.setObjectName("claimGrid")
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(8, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        for col, title in enumerate(("Value", "Source", "In its words")):
+            grid.addWidget(_label(title, "color: #6b6255; font-size: 11px;"), 0, col)
+        for row, value in enumerate(values, start=1):
+            grid.addWidget(
+                _label(value.value, "font-weight: bold;"), row, 0, Qt.AlignmentFlag.AlignTop
+            )
+            grid.addWidget(
+                _label(self._sources[value.source].outlet), row, 1, Qt.AlignmentFlag.AlignTop
+            )
+            quote_box = QWidget()
+            quote_layout = QVBoxLayout(quote_box)
+            quote_layout.setContentsMargins(0, 0, 0, 0)
+            quote_layout.addWidget(_label(quoted(value.quote), "font-style: italic;"))
+            quote_layout.addWidget(self._open_button(value.source, value.start, value.end))
+            grid.addWidget(quote_box, row, 2)
+        grid.setColumnStretch(2, 1)
+        self._layout.addWidget(grid_box)
+
+    def _add_links(self, event: Event) -> None:
+        into, out = self._graph.direct(event.id)
+        if not into and not out:
+            return
+        self._layout.addWidget(_label("Cause and effect", "font-weight: bold; margin-top: 8px;"))
+        for link in into:
+            cause = self._events[link.cause]
+            verb = "Led here:" if link.type == "led to" else f"This was {link.type}:"
+            self._layout.addWidget(self._event_button(f"{verb} {cause.title}", cause.id))
+        for link in out:
+            effect = self._events[link.effect]
+            verb = "Led to:" if link.type == "led to" else f"Answered by ({link.type} this):"
+            self._layout.addWidget(self._event_button(f"{verb} {effect.title}", effect.id))
+        trace = QPushButton("Trace the whole chain on the map, timeline and list")
+        trace.setObjectName("traceButton")
+        trace.setToolTip("Highlight everything that led to this event and everything it led to")
+        trace.clicked.connect(lambda: self.traceRequested.emit(event.id))
+        self._layout.addWidget(trace)
+
+    def _event_button(self, text: str, event_id: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setFlat(True)
+        button.setStyleSheet("color: #0b5a8f; text-align: left; margin-left: 8px;")
+        button.clicked.connect(lambda: self.eventRequested.emit(event_id))
+        return button
 
     def _open_button(self, source_id: str, start: int, end: int) -> QPushButton:
         button = QPushButton("Read it in the source ›")
@@ -168,4 +225,11 @@ class DetailPanel(QScrollArea):
         )
         for event in events:
             c = clocks(event.start, self.dataset.display_timezone, event.precision)
-            add(_label(f"{c.local}: {event.title}"))
+            add(self._event_button(f"{c.local}: {event.title}", event.id))
+            outlets = sorted({self._sources[x.source].outlet for x in event.citations})
+            add(
+                _label(
+                    "Cited by " + ", ".join(outlets),
+                    "color: #6b6255; font-size: 11px; margin-left: 16px;",
+                )
+            )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from .clocks import format_in
@@ -29,6 +36,8 @@ class EventTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._future = QBrush(QColor("#9a9184"))
+        self._traced: set[int] = set()
+        self._trace_brush = QBrush(QColor("#fde7d6"))
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.events)
@@ -64,6 +73,8 @@ class EventTableModel(QAbstractTableModel):
             return tip
         if role == Qt.ItemDataRole.FontRole and row in self._current:
             return self._bold
+        if role == Qt.ItemDataRole.BackgroundRole and row in self._traced:
+            return self._trace_brush
         if role == Qt.ItemDataRole.ForegroundRole and row >= self._happened:
             return self._future
         if role == self.EventIdRole:
@@ -83,3 +94,32 @@ class EventTableModel(QAbstractTableModel):
             return
         top, bottom = min(changed), max(changed)
         self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self.COLUMNS) - 1))
+
+    def set_traced(self, rows: set[int]) -> None:
+        """Rows of a traced cause-and-effect chain get a warm background."""
+        changed = self._traced ^ rows
+        self._traced = rows
+        if changed:
+            self.dataChanged.emit(
+                self.index(min(changed), 0), self.index(max(changed), len(self.COLUMNS) - 1)
+            )
+
+
+class EventFilterProxy(QSortFilterProxyModel):
+    """Shows only the events the filters let through, in time order."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._visible: frozenset[str] | None = None
+
+    def set_visible(self, event_ids: frozenset[str] | None) -> None:
+        self.beginFilterChange()
+        self._visible = event_ids
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if self._visible is None:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, EventTableModel)
+        return model.events[source_row].id in self._visible

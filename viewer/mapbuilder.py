@@ -16,6 +16,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from .causality import drawable_links
 from .jsvalue import to_js
 from .model import Dataset
 from .style import CATEGORIES
@@ -105,6 +106,7 @@ def _page_config(dataset: Dataset, towns: list[dict[str, Any]]) -> dict[str, Any
             for p in dataset.places
         ],
         "towns": towns,
+        "links": drawable_links(dataset),
     }
 
 

@@ -26,9 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from . import APP_NAME
+from .causality import CausalGraph, Trace, drawable_links, link_id
 from .clocks import clocks, cursor_text
 from .detailpanel import DetailPanel
-from .eventmodel import EventTableModel
+from .disagreements import DisagreementsView
+from .eventmodel import EventFilterProxy, EventTableModel
+from .filterbar import FilterBar
+from .filters import EventFilter, visible_events
 from .mapbuilder import build_map_html
 from .mapview import MapView
 from .model import Dataset, Event
@@ -58,6 +62,17 @@ class MainWindow(QMainWindow):
         self.index = TimeIndex(dataset)
         self.time_state = TimeState(self.index, self)
         self.player = Player(self.time_state, self)
+        self.graph = CausalGraph(dataset.links)
+        self._arcs = [
+            (link, str(arc["id"]))
+            for link in dataset.links
+            for arc in drawable_links(dataset)
+            if arc["id"] == link_id(link)
+        ]
+        self.event_filter = EventFilter()
+        self.visible_ids = visible_events(self.index.events, self.event_filter)
+        self.trace: Trace | None = None
+        self._sent_extras: dict[str, Any] = {}
         self._sent_places: dict[str, dict[str, Any]] = {}
         self._seq = 0
         self._syncing_list = False
@@ -74,7 +89,11 @@ class MainWindow(QMainWindow):
         self.map_view = MapView({p.id for p in dataset.places}, self)
         self.strip = TimelineStrip(self.local_zone, self)
         self.model = EventTableModel(dataset, self.index.events, self.local_zone)
+        self.proxy = EventFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter_bar = FilterBar(dataset, self)
         self.list_view = QTableView(self)
+        self.disagreements = DisagreementsView(dataset, self.local_zone, self)
         self.detail = DetailPanel(dataset, self)
         self.reader = SourceReader(self)
         self._build_layout()
@@ -98,6 +117,7 @@ class MainWindow(QMainWindow):
         self.strip.setRange(ts(dataset.core_start), ts(dataset.core_end))
         self._restore(at)
         self.map_view.show_page(build_map_html(dataset, basemap_dir()))
+        self.filter_bar.set_counts(len(self.visible_ids), len(self.index.events))
         self._on_time_changed()
 
     # ---- layout -------------------------------------------------------------------------
@@ -111,7 +131,7 @@ class MainWindow(QMainWindow):
         self.event_label.setStyleSheet("font-size: 13px; color: #4a4238;")
         self.event_label.setAccessibleName("Current events")
 
-        self.list_view.setModel(self.model)
+        self.list_view.setModel(self.proxy)
         self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -134,7 +154,15 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.detail, "Details")
         self.tabs.addTab(self.reader, "Source")
-        side.addWidget(self.list_view)
+        self.tabs.addTab(self.disagreements, f"Disagreements ({self.disagreements.claim_count})")
+        list_box = QWidget(self)
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setSpacing(2)
+        list_layout.addWidget(self.filter_bar)
+        list_layout.addWidget(self.filter_bar.count_label)
+        list_layout.addWidget(self.list_view, 1)
+        side.addWidget(list_box)
         side.addWidget(self.tabs)
         side.setStretchFactor(0, 3)
         side.setStretchFactor(1, 2)
@@ -221,6 +249,8 @@ class MainWindow(QMainWindow):
             "play": action("Play / pause", "Space", self.player.toggle),
             "start": action("Start of the crisis", "Home", ts_.core_start),
             "end": action("End of the crisis", "End", ts_.core_end),
+            "clear_trace": action("Clear the trace", "Escape", lambda: self.set_trace(None)),
+            "find": action("Search events", "Ctrl+F", self.filter_bar.search.setFocus),
         }
 
     def _connect(self) -> None:
@@ -234,6 +264,10 @@ class MainWindow(QMainWindow):
         self.map_view.bridge.clicked.connect(self._on_place_clicked)
         self.map_view.bridge.opened.connect(self._on_place_clicked)
         self.detail.sourceRequested.connect(self.open_source)
+        self.detail.eventRequested.connect(self._on_event_picked)
+        self.detail.traceRequested.connect(self.set_trace)
+        self.disagreements.eventRequested.connect(self._on_event_picked)
+        self.filter_bar.filterChanged.connect(self.set_filter)
         self.prev_button.clicked.connect(self.time_state.previous_event)
         self.next_button.clicked.connect(self.time_state.next_event)
         self.play_button.clicked.connect(self.player.toggle)
@@ -256,7 +290,7 @@ class MainWindow(QMainWindow):
     def _on_row_changed(self, current: Any, _previous: Any) -> None:
         if self._syncing_list or not current.isValid():
             return
-        self.time_state.go_to_event(self.index.events[current.row()])
+        self.time_state.go_to_event(self.index.events[self.proxy.mapToSource(current).row()])
 
     def _on_playing_changed(self, playing: bool) -> None:
         sp = QStyle.StandardPixmap
@@ -297,6 +331,7 @@ class MainWindow(QMainWindow):
             else:
                 event = None
             entry = {
+                "disputed": bool(event and event.has_disagreement),
                 "state": state.value,
                 "category": event.category if event else None,
                 "title": event.title if event else "",
@@ -309,7 +344,62 @@ class MainWindow(QMainWindow):
             list(focus.places) if focus else [p for e in current_events for p in e.places]
         )
         self._seq += 1
-        return {"seq": self._seq, "places": places, "focus": focus_places}
+        state: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
+        for key, value in self._map_extras(moment).items():
+            if self._sent_extras.get(key) != value:  # only what changed crosses the bridge
+                state[key] = value
+                self._sent_extras[key] = value
+        return state
+
+    def _map_extras(self, moment: datetime) -> dict[str, Any]:
+        """Arcs that have happened, places hidden by filters, the traced chain."""
+        t = ts(moment)
+        visible = self.visible_ids
+        links = sorted(
+            arc_id
+            for link, arc_id in self._arcs
+            if ts(self.index.by_id[link.effect].start) <= t
+            and link.cause in visible
+            and link.effect in visible
+        )
+        hidden: list[str] = []
+        if self.event_filter.active:
+            shown_places = {p for e in visible for p in self.index.by_id[e].places}
+            hidden = sorted(p.id for p in self.dataset.places if p.id not in shown_places)
+        traced: list[str] = []
+        traced_links: list[str] = []
+        if self.trace is not None:
+            chain = self.trace.events
+            traced = sorted({p for e in chain for p in self.index.by_id[e].places})
+            traced_links = sorted(link_id(k) for k in self.graph.links_within(chain))
+        return {"links": links, "hidden": hidden, "traced": traced, "tracedLinks": traced_links}
+
+    # ---- filters and traces ---------------------------------------------------------------
+    def set_filter(self, event_filter: EventFilter) -> None:
+        self.event_filter = event_filter
+        self.visible_ids = visible_events(self.index.events, event_filter)
+        # Rows vanishing move the view's current row: that must not move time.
+        self._syncing_list = True
+        try:
+            self.proxy.set_visible(self.visible_ids if event_filter.active else None)
+        finally:
+            self._syncing_list = False
+        self.filter_bar.set_counts(len(self.visible_ids), len(self.index.events))
+        self._restyle_strip()
+        self._on_time_changed()
+
+    def set_trace(self, event_id: str | None) -> None:
+        self.trace = self.graph.trace(event_id) if event_id else None
+        rows = {self.index.position[e] for e in self.trace.events} if self.trace else set()
+        self.model.set_traced(rows)
+        self._restyle_strip()
+        self._on_time_changed()
+
+    def _restyle_strip(self) -> None:
+        dimmed = {e.id for e in self.index.events if e.id not in self.visible_ids}
+        if self.trace is not None:
+            dimmed |= {e.id for e in self.index.events if e.id not in self.trace.events}
+        self.strip.setDimmed(dimmed)
 
     def _on_time_changed(self) -> None:
         moment = self.time_state.moment
@@ -323,7 +413,14 @@ class MainWindow(QMainWindow):
         if focus is not None:
             others = len(snap_current) - (1 if focus in snap_current else 0)
             more = f"   (+{others} more now)" if others > 0 else ""
-            self.event_label.setText(f"{category_style(focus.category).label}: {focus.title}{more}")
+            trace = ""
+            if self.trace is not None:
+                chain = self.index.by_id[self.trace.event].title
+                count = len(self.trace.events)
+                trace = f"   ·   Tracing the chain of “{chain}” ({count} events; Esc clears)"
+            self.event_label.setText(
+                f"{category_style(focus.category).label}: {focus.title}{more}{trace}"
+            )
             self.setWindowTitle(f"{focus.title} — {APP_NAME}")
             self._select_row(self.index.position[focus.id])
             # While the reader scrubs, the panel waits until the slider rests.
@@ -349,7 +446,10 @@ class MainWindow(QMainWindow):
     def _select_row(self, row: int) -> None:
         self._syncing_list = True
         try:
-            index = self.model.index(row, 0)
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            if not index.isValid():  # filtered out of the list
+                self.list_view.selectionModel().clearSelection()
+                return
             self.list_view.selectionModel().setCurrentIndex(
                 index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -373,6 +473,7 @@ class MainWindow(QMainWindow):
     def _on_map_ready(self) -> None:
         # The page was (re)loaded: it knows nothing yet, so send every place again.
         self._sent_places.clear()
+        self._sent_extras.clear()
         self.map_view.update_map(self.map_state())
 
     def _on_update_applied(self, result: dict[str, Any]) -> None:

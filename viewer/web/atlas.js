@@ -19,6 +19,8 @@ var Atlas = (function () {
   var lastSeq = -1;
   var autoPanned = false;
   var focusIds = [];
+  var hiddenIds = {};
+  var extras = { links: [], tracedLinks: [], hidden: [], traced: [] };
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -159,7 +161,7 @@ var Atlas = (function () {
       var node = labels[id].getElement();
       if (!node) return;
       var state = (shown[id] || {}).state || "future";
-      var wanted = state !== "future" || zoom >= 8;
+      var wanted = !hiddenIds[id] && (state !== "future" || zoom >= 8);
       node.classList.toggle("current", state === "current");
       if (!wanted) { node.style.display = "none"; return; }
       node.style.display = "";
@@ -167,6 +169,80 @@ var Atlas = (function () {
       var clash = placed.some(function (r) { return overlaps(r, rect); });
       if (clash) { node.style.display = "none"; return; }
       placed.push(rect);
+    });
+  }
+
+  /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
+   * arrowhead, drawn once the effect has happened; the link's type on hover. */
+  var arcs = {};        // link id -> {line, head, info}
+  var arcLayer = null;
+
+  function curvePoints(a, b) {
+    var map = reg.map;
+    var pa = map.project(a, 6), pb = map.project(b, 6);
+    var mx = (pa.x + pb.x) / 2, my = (pa.y + pb.y) / 2;
+    var dx = pb.x - pa.x, dy = pb.y - pa.y;
+    var bend = 0.22;
+    var cx = mx - dy * bend, cy = my + dx * bend;   // control point off to one side
+    var pts = [];
+    for (var i = 0; i <= 24; i++) {
+      var t = i / 24, u = 1 - t;
+      var x = u * u * pa.x + 2 * u * t * cx + t * t * pb.x;
+      var y = u * u * pa.y + 2 * u * t * cy + t * t * pb.y;
+      pts.push(map.unproject(L.point(x, y), 6));
+    }
+    return pts;
+  }
+
+  function addArcs() {
+    arcLayer = L.layerGroup().addTo(reg.map);
+    (config.links || []).forEach(function (info) {
+      var pts = curvePoints(L.latLng(info.from), L.latLng(info.to));
+      var line = L.polyline(pts, { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5",
+                                   className: "atlas-arc" });
+      // "A led to B", or "B was retaliation for / a response to A".
+      var tip = el("div", "atlas-arc-tip");
+      var ledTo = info.type === "led to";
+      tip.appendChild(el("div", null, ledTo ? info.cause : info.effect));
+      tip.appendChild(el("div", "atlas-arc-type", ledTo ? "led to" : "was " + (info.type === "response to" ? "a response to" : info.type)));
+      tip.appendChild(el("div", null, ledTo ? info.effect : info.cause));
+      line.bindTooltip(tip, { sticky: true, className: "atlas-arc-tooltip" });
+      var end = pts[pts.length - 1], before = pts[pts.length - 3];
+      var head = L.marker(end, {
+        icon: L.divIcon({ className: "atlas-arrowhead", html: "<div></div>", iconSize: [14, 14], iconAnchor: [7, 7] }),
+        interactive: false, keyboard: false
+      });
+      arcs[info.id] = { line: line, head: head, info: info, angle: bearingPx(before, end) };
+    });
+  }
+
+  function bearingPx(a, b) {
+    var pa = reg.map.project(a, 6), pb = reg.map.project(b, 6);
+    return Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+  }
+
+  function applyArcs(visible, traced) {
+    var show = {};
+    (visible || []).forEach(function (id) { show[id] = true; });
+    var tracedSet = {};
+    (traced || []).forEach(function (id) { tracedSet[id] = true; });
+    var anyTrace = traced && traced.length > 0;
+    Object.keys(arcs).forEach(function (id) {
+      var arc = arcs[id];
+      var on = !!show[id];
+      if (on && !arcLayer.hasLayer(arc.line)) { arcLayer.addLayer(arc.line); arcLayer.addLayer(arc.head); }
+      if (!on && arcLayer.hasLayer(arc.line)) { arcLayer.removeLayer(arc.line); arcLayer.removeLayer(arc.head); }
+      if (!on) return;
+      var inTrace = !!tracedSet[id];
+      arc.line.setStyle(inTrace
+        ? { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
+        : { color: "#5b4a8a", weight: 2, opacity: anyTrace ? 0.25 : 0.75, dashArray: "6 5" });
+      var node = arc.head.getElement();
+      if (node) {
+        node.firstChild.style.transform = "rotate(" + arc.angle + "deg)";
+        node.classList.toggle("traced", inTrace);
+        node.style.opacity = inTrace || !anyTrace ? "1" : "0.3";
+      }
     });
   }
 
@@ -191,6 +267,7 @@ var Atlas = (function () {
       node.classList.add("shape-" + (cat ? cat.shape : "dot"));
       node.style.setProperty("--cat-color", cat ? cat.color : "#777");
       node.setAttribute("data-state", s.state);
+      node.classList.toggle("disputed", !!s.disputed);
     }
     if (refs.area && (prev.state !== s.state || prev.category !== s.category)) {
       var color = cat ? cat.color : "#7a6f5c";
@@ -203,6 +280,31 @@ var Atlas = (function () {
       if (areaNode) areaNode.classList.toggle("atlas-area-current", s.state === "current");
     }
     refs.marker.setZIndexOffset(s.state === "current" ? 1000 : s.state === "past" ? 100 : 0);
+  }
+
+  /* Places whose events are all filtered out are hidden; with a trace on, places
+   * outside the chain fade. */
+  function applyHidden(hidden, traced) {
+    var h = {}, t = {};
+    hidden.forEach(function (id) { h[id] = true; });
+    traced.forEach(function (id) { t[id] = true; });
+    var tracing = traced.length > 0;
+    Object.keys(reg.places).forEach(function (id) {
+      var refs = reg.places[id];
+      var node = refs.marker.getElement();
+      if (node) {
+        node.classList.toggle("filtered-out", !!h[id]);
+        node.classList.toggle("traced", !!t[id]);
+        node.classList.toggle("untraced", tracing && !t[id]);
+      }
+      var label = labels[id] && labels[id].getElement();
+      if (label) label.classList.toggle("filtered-out", !!h[id]);
+      if (refs.area) {
+        var a = refs.area.getElement();
+        if (a) a.classList.toggle("filtered-out", !!h[id]);
+      }
+      hiddenIds[id] = !!h[id];
+    });
   }
 
   function inHome(latlng) {
@@ -271,6 +373,7 @@ var Atlas = (function () {
         }
         applyPlace(id, { state: "future", category: null });
       });
+      addArcs();
       addLegend();
       addElsewhere();
       reg.map.on("zoomend", function () { refreshLabels(); refreshTowns(); });
@@ -290,6 +393,12 @@ var Atlas = (function () {
     update: function (state) {
       Object.keys(state.places).forEach(function (id) { applyPlace(id, state.places[id]); });
       focusIds = state.focus || [];
+      // Python sends only what changed: remember the rest.
+      ["links", "tracedLinks", "hidden", "traced"].forEach(function (key) {
+        if (state[key] !== undefined) extras[key] = state[key];
+      });
+      if (state.links !== undefined || state.tracedLinks !== undefined) applyArcs(extras.links, extras.tracedLinks);
+      if (state.hidden !== undefined || state.traced !== undefined) applyHidden(extras.hidden, extras.traced);
       var panned = bringIntoView(focusIds);
       refreshLabels();
       lastSeq = state.seq;
@@ -302,14 +411,23 @@ var Atlas = (function () {
 
     /* What the page shows, for tests and the self-test: JSON text. */
     query: function () {
-      var out = { seq: lastSeq, zoom: reg.map.getZoom(), places: {} };
+      var out = { seq: lastSeq, zoom: reg.map.getZoom(), places: {}, links: {} };
+      Object.keys(arcs).forEach(function (id) {
+        out.links[id] = {
+          shown: arcLayer.hasLayer(arcs[id].line),
+          traced: arcLayer.hasLayer(arcs[id].line) && arcs[id].line.options.weight >= 4
+        };
+      });
       Object.keys(reg.places).forEach(function (id) {
         var node = markerNode(id);
         out.places[id] = {
           state: node ? node.getAttribute("data-state") : null,
           category: (shown[id] || {}).category || null,
           onScreen: reg.map.getBounds().contains(reg.places[id].marker.getLatLng()),
-          label: labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null
+          label: labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null,
+          hidden: node ? node.classList.contains("filtered-out") : null,
+          traced: node ? node.classList.contains("traced") : null,
+          disputed: node ? node.classList.contains("disputed") : null
         };
       });
       return JSON.stringify(out);
