@@ -34,14 +34,20 @@ def test_signal_emits_do_not_leak_references(qapp: QApplication) -> None:
     received: list[bool] = []
     emitter.flag.connect(received.append)
     emitter.nothing.connect(lambda: None)
+
+    def emit(count: int) -> None:
+        for _ in range(count):
+            emitter.flag.emit(True)
+            emitter.nothing.emit()
+        received.clear()
+        gc.collect()
+
+    emit(1_000)  # warm-up: caches and lazily created objects settle first
     before_true, before_none = sys.getrefcount(True), sys.getrefcount(None)
-    for _ in range(200_000):
-        emitter.flag.emit(True)
-        emitter.nothing.emit()
-    received.clear()
-    gc.collect()
-    assert abs(sys.getrefcount(True) - before_true) < 1_000
-    assert abs(sys.getrefcount(None) - before_none) < 1_000
+    emit(200_000)
+    # A leaking binding drifts by about one reference per emit (200,000 here).
+    assert abs(sys.getrefcount(True) - before_true) < 2_000
+    assert abs(sys.getrefcount(None) - before_none) < 2_000
 
 
 def rss_mb() -> float:
