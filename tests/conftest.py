@@ -134,3 +134,24 @@ def repo_copy(tmp_path: Path) -> Path:
     shutil.copy(REPO / "places.json", tmp_path / "places.json")
     shutil.copytree(REPO / "assets" / "sources", tmp_path / "assets" / "sources")
     return tmp_path / "places.json"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_windows_before_the_web_profile() -> Any:
+    """Web pages must go before the shared QWebEngineProfile does, at the end."""
+    yield
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError:  # pragma: no cover
+        return
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    for _ in range(3):
+        app.processEvents()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

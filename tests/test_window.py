@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,24 @@ def test_play_event_by_event(qtbot: QtBot, window: MainWindow) -> None:
         timeout=5_000,
     )
     window.player.pause()
+
+
+def test_opening_a_broken_file_keeps_the_open_data(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "embassy-crisis-atlas/1", "title": ', encoding="utf-8")
+    window.no_dialogs = True
+    before = window.dataset
+    assert window.open_dataset(broken) is None
+    assert window.dataset is before and window.isVisible()
+    assert window.last_error is not None
+    assert str(broken) in window.last_error.report()
+    # A good file opens in a new window that replaces this one.
+    replacement = window.open_dataset(REPO / "places.json")
+    assert replacement is not None
+    qtbot.addWidget(replacement)
+    with qtbot.waitSignal(replacement.ready, timeout=READY_MS):
+        pass
+    assert not window.isVisible()
+    replacement.close()

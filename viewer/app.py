@@ -124,4 +124,9 @@ def run_app(options: argparse.Namespace) -> int:
     code = app.exec()  # type: ignore[attr-defined]
     if not (options.screenshot or options.self_test):
         window.save_settings()
+    # The page must be deleted before the web profile it uses (owned by the app).
+    window.deleteLater()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return result["code"] or int(code)

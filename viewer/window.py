@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStyle,
     QTableView,
@@ -25,11 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import APP_NAME
+from . import APP_NAME, __version__
 from .causality import CausalGraph, Trace, drawable_links, link_id
 from .clocks import clocks, cursor_text
+from .dataset import load_dataset
 from .detailpanel import DetailPanel
 from .disagreements import DisagreementsView
+from .errors import DatasetError
 from .eventmodel import EventFilterProxy, EventTableModel
 from .filterbar import FilterBar
 from .filters import EventFilter, visible_events
@@ -45,6 +50,9 @@ from .timeline_strip import StripItem, TimelineStrip
 from .timestate import TimeState
 
 log = logging.getLogger(__name__)
+
+#: Windows opened from File > Open live here until closed (Qt does not own top-levels).
+_open_windows: list[MainWindow] = []
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +85,8 @@ class MainWindow(QMainWindow):
         self._seq = 0
         self._syncing_list = False
         self.is_ready = False
+        self.no_dialogs = False  # set for headless runs: problems are logged instead
+        self.last_error: DatasetError | None = None
         self._awaiting_paint = False
         self._when_cache: dict[str, str] = {}
         self._detail_timer = QTimer(self)
@@ -252,6 +262,106 @@ class MainWindow(QMainWindow):
             "clear_trace": action("Clear the trace", "Escape", lambda: self.set_trace(None)),
             "find": action("Search events", "Ctrl+F", self.filter_bar.search.setFocus),
         }
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        open_action = file_menu.addAction("&Open dataset…", self.choose_dataset)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        shot = file_menu.addAction("Save &screenshot…", self.choose_screenshot)
+        shot.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        go_menu = bar.addMenu("&Go")
+        for name in ("previous", "next", "hour_back", "hour_forward", "start", "end"):
+            go_menu.addAction(self.actions_by_name[name])
+        go_menu.addSeparator()
+        go_menu.addAction(self.actions_by_name["play"])
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction("Whole story / crisis weeks", self.range_button.toggle)
+        view_menu.addAction("Reset the map view", lambda: self.map_view.call("Atlas.resetView"))
+        view_menu.addAction(self.actions_by_name["find"])
+        view_menu.addAction(self.actions_by_name["clear_trace"])
+        view_menu.addAction(
+            "Where the sources disagree", lambda: self.tabs.setCurrentWidget(self.disagreements)
+        )
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addAction("&About Embassy Crisis Atlas", self.show_about)
+
+    # ---- menu commands ----------------------------------------------------------------------
+    def choose_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a dataset", "", "Atlas datasets (*.json)")
+        if path:
+            self.open_dataset(Path(path))
+
+    def open_dataset(self, path: Path) -> MainWindow | None:
+        """Open another dataset in a new window. A broken file changes nothing here:
+        its problems are shown and the data already open stays open."""
+        try:
+            dataset = load_dataset(path)
+        except DatasetError as exc:
+            count = len(exc.problems)
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                f"Cannot open {path.name}",
+                f"{path} has {count} problem{'s' if count != 1 else ''}; "
+                "nothing was loaded and the open data is unchanged.",
+                parent=self,
+            )
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setDetailedText(exc.report())
+            log.warning("cannot open %s:\n%s", path, exc.report())
+            self.last_error = exc
+            if not self.no_dialogs:
+                box.exec()
+            return None
+        window = MainWindow(dataset, settings=self.settings)
+        window.no_dialogs = self.no_dialogs
+        _open_windows.append(window)
+        window.destroyed.connect(
+            lambda: _open_windows.remove(window) if window in _open_windows else None
+        )
+        window.show()
+        self.close()
+        return window
+
+    def choose_screenshot(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save a screenshot", "atlas.png", "PNG images (*.png)"
+        )
+        if path:
+            self.grab().save(path)
+
+    def show_shortcuts(self) -> None:
+        rows = [
+            (a.shortcut().toString(QKeySequence.SequenceFormat.NativeText), a.text())
+            for a in self.actions_by_name.values()
+        ]
+        text = "\n".join(f"{keys:<14} {name}" for keys, name in rows)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+
+    def show_about(self) -> None:
+        sources = "\n".join(
+            f"• {s.outlet}: {s.title} ({s.published})" for s in self.dataset.sources
+        )
+        text = (
+            f"{APP_NAME} {__version__}\n\n{self.dataset.title}\n\n"
+            f"Sources (third-party texts, shown as received):\n{sources}\n\n"
+            "Basemap: Natural Earth (public domain). Map library: Leaflet (BSD-2-Clause), "
+            "built with Folium (MIT). Online layers, when turned on: © OpenStreetMap "
+            "contributors; imagery © Esri."
+        )
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", text, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
 
     def _connect(self) -> None:
         self.time_state.changed.connect(self._on_time_changed)
