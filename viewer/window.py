@@ -43,7 +43,7 @@ from .mapview import MapView
 from .model import Dataset, Event
 from .paths import basemap_dir
 from .playback import SPEEDS, Player, PlayMode
-from .sourcereader import SourceReader
+from .sourcereader import SourceReader, cited_spans
 from .style import category_style
 from .timeline import PlaceState, TimeIndex, ts
 from .timeline_strip import StripItem, TimelineStrip
@@ -106,6 +106,9 @@ class MainWindow(QMainWindow):
         self.disagreements = DisagreementsView(dataset, self.local_zone, self)
         self.detail = DetailPanel(dataset, self)
         self.reader = SourceReader(self)
+        self.reader.set_citations(
+            cited_spans(dataset.events), {e.id: e.title for e in dataset.events}
+        )
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -375,6 +378,7 @@ class MainWindow(QMainWindow):
         self.map_view.bridge.opened.connect(self._on_place_clicked)
         self.detail.sourceRequested.connect(self.open_source)
         self.detail.eventRequested.connect(self._on_event_picked)
+        self.reader.eventRequested.connect(self._on_event_picked)
         self.detail.traceRequested.connect(self.set_trace)
         self.disagreements.eventRequested.connect(self._on_event_picked)
         self.filter_bar.filterChanged.connect(self.set_filter)
