@@ -172,3 +172,42 @@ def test_opening_a_broken_file_keeps_the_open_data(
         pass
     assert not window.isVisible()
     replacement.close()
+
+
+def page_view(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
+    with qtbot.waitCallback(timeout=10_000) as callback:
+        window.map_view.call("Atlas.view", callback=callback)
+    return callback.args[0]
+
+
+def test_map_follows_only_when_the_place_is_off_screen(qtbot: QtBot, window: MainWindow) -> None:
+    # The reader zoomed in on Baghdad: events in Baghdad do not move the map.
+    with qtbot.waitCallback(timeout=10_000) as callback:
+        window.map_view.call("Atlas.setView", 33.30, 44.39, 10, callback=callback)
+    result = move_and_wait(qtbot, window, datetime(2019, 12, 31, 14, tzinfo=BAGHDAD))
+    view = page_view(qtbot, window)
+    assert view["zoom"] == 10 and abs(view["lat"] - 33.30) < 0.01
+    assert result["places"]["us-embassy-baghdad"]["onScreen"]
+    # The strikes near Al-Qa'im are off-screen: the map pans there, keeping the zoom.
+    strikes = window.index.by_id["us-strikes-kataib-hezbollah"]
+    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
+        window.time_state.go_to_event(strikes)
+    assert blocker.args[0]["panned"] is True
+    view = page_view(qtbot, window)
+    assert view["zoom"] == 10
+    after = page_query(qtbot, window)
+    assert any(after["places"][p]["onScreen"] for p in strikes.places)
+
+
+def test_settings_remember_the_moment(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "atlas.ini"), QSettings.Format.IniFormat)
+    dataset = load_dataset(REPO / "places.json")
+    first = MainWindow(dataset, settings=settings)
+    qtbot.addWidget(first)
+    moment = datetime(2020, 1, 1, 9, tzinfo=BAGHDAD)
+    first.time_state.set_moment(moment)
+    first.save_settings()
+    second = MainWindow(dataset, settings=settings)
+    qtbot.addWidget(second)
+    assert second.time_state.moment == moment
+    assert second.main_split.sizes() == first.main_split.sizes()

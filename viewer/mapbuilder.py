@@ -183,6 +183,8 @@ def build_map_html(
             )
             tiles.add_to(fmap)
             online[name] = tiles.get_name()
+        # The layer switcher offers the online layers; the offline basemap is always on.
+        folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
 
     places: dict[str, dict[str, str | None]] = {}
     for place in dataset.places:

@@ -341,7 +341,7 @@ var Atlas = (function () {
     var anyVisible = near.some(function (n) { return view.contains(n.ll); });
     if (anyVisible) return false;
     // Off-screen: pan (keeping the reader's zoom) so the first current place shows.
-    map.panTo(near[0].ll, { animate: true, duration: 0.4 });
+    map.panTo(near[0].ll, { animate: false });
     autoPanned = true;
     return true;
   }
@@ -461,6 +461,13 @@ var Atlas = (function () {
       });
       return true;
     },
+
+    view: function () {
+      var c = reg.map.getCenter();
+      return JSON.stringify({ lat: c.lat, lon: c.lng, zoom: reg.map.getZoom() });
+    },
+
+    setView: function (lat, lon, zoom) { reg.map.setView([lat, lon], zoom, { animate: false }); return true; },
 
     resetView: function () { reg.map.fitBounds(config.home); autoPanned = false; return true; },
     flyToPlace: function (id) {
