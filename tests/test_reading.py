@@ -138,3 +138,13 @@ def test_filters_hide_markers_and_rows(qtbot: QtBot, window: MainWindow) -> None
     window.filter_bar.clear()
     assert window.proxy.rowCount() == len(window.index.events)
     assert not any(v["hidden"] for v in settle(qtbot, window)["places"].values())
+
+
+def test_cited_passage_in_the_reader_jumps_to_its_event(qtbot: QtBot, window: MainWindow) -> None:
+    event = window.index.by_id["milley-buzzsaw"]
+    citation = event.citations[0]
+    window.open_source(citation.source, citation.start, citation.end)
+    spans = window.reader.spans_at(citation.start + 1)
+    assert event.id in [span[2] for span in spans]
+    window.reader.eventRequested.emit(event.id)
+    assert window.time_state.focus == event
