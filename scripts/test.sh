@@ -13,3 +13,5 @@ echo "== mypy (Qt-free modules)"
   viewer/mapbuilder.py
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
+echo "== packaged app: build, measure, start it headless and offline (--self-test)"
+bash scripts/build_app.sh

@@ -56,9 +56,14 @@ def create_application(argv: list[str]) -> object:
 
     register_scheme()
     QCoreApplication.setOrganizationName("EmbassyCrisisAtlas")
-    QCoreApplication.setApplicationName("Embassy Crisis Atlas")
+    QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication.instance() or QApplication(argv)
+    from PySide6.QtGui import QIcon
+
+    icon = paths.assets_dir() / "icons" / "embassy-crisis-atlas.png"
+    if icon.is_file() and isinstance(app, QApplication):
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 

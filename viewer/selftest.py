@@ -59,8 +59,22 @@ def _page_call(window: MainWindow, function: str, *args: Any) -> Any:
 
 
 def run_checks(window: MainWindow, log: Callable[[str], None]) -> None:
+    errors: list[str] = []
+    window.map_view.page().jsError.connect(errors.append)  # type: ignore[attr-defined]
+
+    def no_page_errors() -> None:
+        if errors:
+            raise SelfTestFailure(f"the page reported a script error: {errors[0]}")
+
     if not window.is_ready:
-        _wait(window.ready, 60_000)
+        loop = QEventLoop()
+        window.ready.connect(loop.quit)
+        window.map_view.page().jsError.connect(lambda _m: loop.quit())  # type: ignore[attr-defined]
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+        no_page_errors()
+        if not window.is_ready:
+            raise SelfTestFailure("the map page did not become ready within 60 s")
     shown = _page_call(window, "Atlas.query")
     places = {p.id for p in window.dataset.places}
     if set(shown.get("places", {})) != places:
@@ -81,6 +95,7 @@ def run_checks(window: MainWindow, log: Callable[[str], None]) -> None:
             raise SelfTestFailure(
                 f"at {event.id}: page highlights {sorted(current)}, expected {sorted(expected)}"
             )
+    no_page_errors()
     log(f"stepped through {len(window.index.events)} events; the page followed each one")
 
     target = next(iter(sorted(places)))
