@@ -128,17 +128,25 @@ var Atlas = (function () {
     townLayer.addTo(reg.map);
   }
 
-  function refreshTowns() {
+  /* Towns give context; they never cover the places of the story. Smaller rank =
+   * more important; more towns appear as the reader zooms in. */
+  function refreshTowns(placed) {
     if (!townLayer) return;
     var zoom = reg.map.getZoom();
-    // Smaller rank = more important town; show more towns as the reader zooms in.
-    var maxRank = zoom <= 5 ? 2 : zoom <= 6 ? 4 : zoom <= 7 ? 6 : zoom <= 8 ? 8 : 99;
-    townLayer.eachLayer(function (dot) {
+    var maxRank = zoom <= 5 ? 1 : zoom <= 6 ? 3 : zoom <= 7 ? 5 : zoom <= 8 ? 7 : 99;
+    var dots = townLayer.getLayers().slice().sort(function (a, b) { return a._atlasRank - b._atlasRank; });
+    dots.forEach(function (dot) {
       var visible = dot._atlasRank <= maxRank;
       var node = dot.getElement();
       if (node) node.style.display = visible ? "" : "none";
       var tip = dot.getTooltip();
-      if (tip && tip.getElement()) tip.getElement().style.display = visible ? "" : "none";
+      var tipNode = tip && tip.getElement();
+      if (!tipNode) return;
+      tipNode.style.display = visible ? "" : "none";
+      if (!visible) return;
+      var rect = tipNode.getBoundingClientRect();
+      if (placed.some(function (r) { return overlaps(r, rect); })) { tipNode.style.display = "none"; return; }
+      placed.push(rect);
     });
   }
 
@@ -170,6 +178,12 @@ var Atlas = (function () {
       if (clash) { node.style.display = "none"; return; }
       placed.push(rect);
     });
+    // Markers themselves are obstacles for town labels too.
+    Object.keys(reg.places).forEach(function (id) {
+      var m = markerNode(id);
+      if (m && !hiddenIds[id]) placed.push(m.getBoundingClientRect());
+    });
+    refreshTowns(placed);
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
@@ -197,6 +211,9 @@ var Atlas = (function () {
   function addArcs() {
     arcLayer = L.layerGroup().addTo(reg.map);
     (config.links || []).forEach(function (info) {
+      // Arcs to far-away places (Washington) would cross the whole map: the
+      // "elsewhere" box names those places instead.
+      if (!inHome(L.latLng(info.from)) || !inHome(L.latLng(info.to))) return;
       var pts = curvePoints(L.latLng(info.from), L.latLng(info.to));
       var line = L.polyline(pts, { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5",
                                    className: "atlas-arc" });
@@ -376,10 +393,9 @@ var Atlas = (function () {
       addArcs();
       addLegend();
       addElsewhere();
-      reg.map.on("zoomend", function () { refreshLabels(); refreshTowns(); });
+      reg.map.on("zoomend", refreshLabels);
       reg.map.on("overlayadd overlayremove", api.onlineChanged);
       refreshLabels();
-      refreshTowns();
       if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
         new QWebChannel(qt.webChannelTransport, function (channel) {
           bridge = channel.objects.atlasBridge;
