@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,12 @@ def _label(text: str, style: str = "", selectable: bool = True) -> QLabel:
     return label
 
 
+def _fit_width(button: QPushButton) -> None:
+    """Long button texts are clipped to the panel rather than widening it."""
+    button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    button.setMinimumWidth(0)
+
+
 def quoted(text: str) -> str:
     """Wrap a quotation in quote marks, unless the quoted words bring their own."""
     return text if text[:1] in "“\"‘'" else f"“{text}”"
@@ -55,6 +62,8 @@ class DetailPanel(QScrollArea):
         self._events = {e.id: e for e in dataset.events}
         self._graph = CausalGraph(dataset.links)
         self.setWidgetResizable(True)
+        # Text wraps to the panel's width; nothing scrolls sideways.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName("Event details")
         self._clear()
@@ -106,8 +115,9 @@ class DetailPanel(QScrollArea):
         places = [self._places[p] for p in event.places if p in self._places]
         if places:
             add(_label("Where: " + "; ".join(self._place_text(p) for p in places)))
-            if len(places) > 1:
-                add(_label(self._distances(places), "color: #6b6255; font-size: 11px;"))
+            distances = self._distances(event, places)
+            if distances:
+                add(_label(distances, "color: #6b6255; font-size: 11px;"))
         if event.actors:
             add(_label("Who: " + ", ".join(event.actors)))
         add(_label(event.summary, "margin-top: 6px;"))
@@ -166,6 +176,7 @@ class DetailPanel(QScrollArea):
             verb = "Led to:" if link.type == "led to" else f"Answered by ({link.type} this):"
             self._layout.addWidget(self._event_button(f"{verb} {effect.title}", effect.id))
         trace = QPushButton("Trace the whole chain on the map, timeline and list")
+        _fit_width(trace)
         trace.setObjectName("traceButton")
         trace.setToolTip("Highlight everything that led to this event and everything it led to")
         trace.clicked.connect(lambda: self.traceRequested.emit(event.id))
@@ -173,6 +184,8 @@ class DetailPanel(QScrollArea):
 
     def _event_button(self, text: str, event_id: str) -> QPushButton:
         button = QPushButton(text)
+        button.setToolTip(text)
+        _fit_width(button)
         button.setFlat(True)
         button.setStyleSheet("color: #0b5a8f; text-align: left; margin-left: 8px;")
         button.clicked.connect(lambda: self.eventRequested.emit(event_id))
@@ -195,11 +208,28 @@ class DetailPanel(QScrollArea):
         )
         return f"{place.name} ({precision})"
 
-    @staticmethod
-    def _distances(places: list[Place]) -> str:
+    def _distances(self, event: Event, places: list[Place]) -> str:
+        """How far apart this event's places are, and how far from where its causes
+        happened (e.g. the 29 Dec strike sites from K-1, whose attack they answered)."""
         first = places[0]
-        parts = [f"{p.name}: {describe_offset(first, p)} of {first.name}" for p in places[1:4]]
-        return "Distances: " + "; ".join(parts)
+        parts = []
+        seen = {(first.lat, first.lon)}
+        for place in places[1:]:
+            if (place.lat, place.lon) not in seen:
+                seen.add((place.lat, place.lon))
+                parts.append(f"{place.name} is {describe_offset(first, place)} of {first.name}")
+        into, _out = self._graph.direct(event.id)
+        for link in into:
+            cause = self._events[link.cause]
+            if cause.places and cause.places[0] in self._places:
+                origin = self._places[cause.places[0]]
+                if (origin.lat, origin.lon) not in seen:
+                    seen.add((origin.lat, origin.lon))
+                    parts.append(
+                        f"{first.name} is {describe_offset(origin, first)} of {origin.name} "
+                        f"({cause.title})"
+                    )
+        return "Distances: " + "; ".join(parts[:4]) if parts else ""
 
     def show_place(self, place: Place, events: list[Event]) -> None:
         self.shown_event = None

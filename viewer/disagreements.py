@@ -1,40 +1,58 @@
-"""The "Disagreements" view: every fact the sources report differently, side by side."""
+"""The "Disagreements" view: every fact the sources report differently, side by side.
+
+One card per claim: what is disputed, in which event, then each source's value with
+its own words. Everything is plain text and wraps to the panel.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .clocks import format_in
 from .model import Dataset
 
-_EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+def _label(text: str, style: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if style:
+        label.setStyleSheet(style)
+    return label
 
 
-class DisagreementsView(QWidget):
+class DisagreementsView(QScrollArea):
     eventRequested = Signal(str)
 
     def __init__(self, dataset: Dataset, local_zone: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Where the sources disagree")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         sources = {s.id: s for s in dataset.sources}
-        intro = QLabel(
-            "Facts the sources report differently. Each source's figure is shown with its "
-            "own words; the atlas does not pick a winner.",
-            self,
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(
+            _label(
+                "Facts the sources report differently. Each source's figure is shown with its "
+                "own words; the atlas does not pick a winner.",
+                "color: #6b6255;",
+            )
         )
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.PlainText)
-        intro.setStyleSheet("color: #6b6255;")
-        self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Value", "Source", "In its words"])
-        self.tree.setWordWrap(True)
-        self.tree.setUniformRowHeights(False)
-        self.tree.setAlternatingRowColors(True)
-        bold = QFont()
-        bold.setBold(True)
+        self._rows: list[list[str]] = []
         self.claim_count = 0
         for event in dataset.events:
             for claim in event.claims:
@@ -42,39 +60,42 @@ class DisagreementsView(QWidget):
                     continue
                 self.claim_count += 1
                 when = format_in(event.start, local_zone, event.precision)  # type: ignore[arg-type]
-                top = QTreeWidgetItem([f"⚖ {claim.topic}", "", f"{event.title} ({when})"])
-                top.setData(0, _EVENT_ROLE, event.id)
-                top.setFont(0, bold)
-                top.setForeground(0, QColor("#8a4b00"))
-                top.setFirstColumnSpanned(False)
-                for value in claim.values:
-                    source = sources[value.source]
-                    child = QTreeWidgetItem([value.value, source.outlet, f"“{value.quote}”"])
-                    child.setData(0, _EVENT_ROLE, event.id)
-                    child.setToolTip(2, value.quote)
-                    child.setToolTip(1, f"{source.title} ({source.published})")
-                    top.addChild(child)
-                self.tree.addTopLevelItem(top)
-        self.tree.expandAll()
-        for column, width in ((0, 190), (1, 130)):
-            self.tree.setColumnWidth(column, width)
-        self.tree.itemActivated.connect(self._on_item)
-        self.tree.itemClicked.connect(self._on_item)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(intro)
-        layout.addWidget(self.tree, 1)
-
-    def _on_item(self, item: QTreeWidgetItem, _column: int) -> None:
-        event_id = item.data(0, _EVENT_ROLE)
-        if isinstance(event_id, str):
-            self.eventRequested.emit(event_id)
+                layout.addWidget(
+                    _label(
+                        f"⚖ {claim.topic}", "font-weight: bold; color: #8a4b00; margin-top: 10px;"
+                    )
+                )
+                link = QPushButton(f"{event.title} ({when})")
+                link.setFlat(True)
+                link.setToolTip("Go to this event")
+                link.setStyleSheet("color: #0b5a8f; text-align: left;")
+                link.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                link.clicked.connect(lambda _c=False, e=event.id: self.eventRequested.emit(e))
+                layout.addWidget(link)
+                self._rows.append([f"⚖ {claim.topic}", "", event.title])
+                grid_box = QWidget()
+                grid = QGridLayout(grid_box)
+                grid.setContentsMargins(8, 0, 0, 0)
+                grid.setHorizontalSpacing(10)
+                for row, value in enumerate(claim.values):
+                    outlet = sources[value.source].outlet
+                    quote = f"“{value.quote}”"
+                    grid.addWidget(
+                        _label(value.value, "font-weight: bold;"), row, 0, Qt.AlignmentFlag.AlignTop
+                    )
+                    grid.addWidget(
+                        _label(outlet, "color: #4a4238;"), row, 1, Qt.AlignmentFlag.AlignTop
+                    )
+                    grid.addWidget(
+                        _label(quote, "font-style: italic;"), row, 2, Qt.AlignmentFlag.AlignTop
+                    )
+                    self._rows.append([value.value, outlet, quote])
+                grid.setColumnStretch(0, 2)
+                grid.setColumnStretch(1, 2)
+                grid.setColumnStretch(2, 5)
+                layout.addWidget(grid_box)
+        self.setWidget(body)
 
     def rows(self) -> list[list[str]]:
-        """Every row as text (for tests): claim rows and their per-source rows."""
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            out.append([top.text(c) for c in range(3)])
-            out += [[top.child(j).text(c) for c in range(3)] for j in range(top.childCount())]
-        return out
+        """Every row as text (for tests): claim rows, then one per source's value."""
+        return [list(r) for r in self._rows]

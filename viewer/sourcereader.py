@@ -414,7 +414,7 @@ class SourceReader(QWidget):
             widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             return widget
 
-        self.headline = label(f"font-size: 17px; font-weight: bold; color: {_INK};", "Headline")
+        self.headline = label(f"font-size: 15px; font-weight: bold; color: {_INK};", "Headline")
         self.meta = label(f"font-size: 13px; color: {_MUTED};", "Outlet and date")
         # A read-only line: the whole address can be selected and copied, however long.
         self.address = QLineEdit(self)

@@ -177,8 +177,9 @@ class MainWindow(QMainWindow):
         list_layout.addWidget(self.list_view, 1)
         side.addWidget(list_box)
         side.addWidget(self.tabs)
-        side.setStretchFactor(0, 3)
-        side.setStretchFactor(1, 2)
+        side.setStretchFactor(0, 2)
+        side.setStretchFactor(1, 3)
+        side.setSizes([300, 480])
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.setObjectName("mainSplitter")
@@ -397,14 +398,17 @@ class MainWindow(QMainWindow):
         self.time_state.set_moment(datetime.fromtimestamp(t, UTC))
 
     def _on_event_picked(self, event_id: str) -> None:
+        """An explicit pick (timeline, panel link, reader passage): show its details."""
         event = self.index.by_id.get(event_id)
         if event is not None:
             self.time_state.go_to_event(event)
+            self.detail.show_event(event)
+            self.tabs.setCurrentWidget(self.detail)
 
     def _on_row_changed(self, current: Any, _previous: Any) -> None:
         if self._syncing_list or not current.isValid():
             return
-        self.time_state.go_to_event(self.index.events[self.proxy.mapToSource(current).row()])
+        self._on_event_picked(self.index.events[self.proxy.mapToSource(current).row()].id)
 
     def _on_playing_changed(self, playing: bool) -> None:
         sp = QStyle.StandardPixmap
@@ -546,9 +550,9 @@ class MainWindow(QMainWindow):
 
     def _show_focus_details(self) -> None:
         focus = self.focused_event()
+        # Only the content follows time; the reader's choice of tab stays.
         if focus is not None and self.detail.shown_event != focus.id:
             self.detail.show_event(focus)
-            self.tabs.setCurrentWidget(self.detail)
 
     def _when(self, event: Event) -> str:
         when = self._when_cache.get(event.id)
