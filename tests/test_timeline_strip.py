@@ -148,7 +148,11 @@ def non_background_pixels(image: QImage, step: int = 2) -> int:
 
 def distinct_colors(image: QImage, step: int = 3) -> int:
     return len(
-        {image.pixel(x, y) for y in range(0, image.height(), step) for x in range(0, image.width(), step)}
+        {
+            image.pixel(x, y)
+            for y in range(0, image.height(), step)
+            for x in range(0, image.width(), step)
+        }
     )
 
 
