@@ -462,12 +462,12 @@ class MainWindow(QMainWindow):
             list(focus.places) if focus else [p for e in current_events for p in e.places]
         )
         self._seq += 1
-        state: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
+        update: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
         for key, value in self._map_extras(moment).items():
             if self._sent_extras.get(key) != value:  # only what changed crosses the bridge
-                state[key] = value
+                update[key] = value
                 self._sent_extras[key] = value
-        return state
+        return update
 
     def _map_extras(self, moment: datetime) -> dict[str, Any]:
         """Arcs that have happened, places hidden by filters, the traced chain."""
