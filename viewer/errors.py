@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: A message or JSON path longer than this is cut (a hostile file can hold huge strings).
+MAX_MESSAGE_CHARS = 600
+MAX_PATH_CHARS = 300
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text`, cut in the middle with "…" if it is longer than `limit` characters."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    tail = limit - 1 - head
+    return f"{text[:head]}…{text[len(text) - tail :]}"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with a data file.
 
     `path` is a JSON path such as ``$.events[3].citations[0].quote`` (``$`` for the
-    whole file); `line`/`column` are set for syntax errors.
+    whole file); `line`/`column` (1-based) say where in the file, when known.
+    Over-long messages and paths are shortened, so a report always stays readable.
     """
 
     file: str
@@ -18,6 +32,10 @@ class Problem:
     message: str
     line: int | None = None
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", shorten(self.path, MAX_PATH_CHARS))
+        object.__setattr__(self, "message", shorten(self.message, MAX_MESSAGE_CHARS))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line is not None else self.file

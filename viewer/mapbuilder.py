@@ -2,15 +2,23 @@
 registry that lets Python address every marker by our own place id.
 
 Qt-free: returns an HTML string whose scripts and styles all come from `asset_base`
-(the app's own URL scheme), so the page needs no network.
+(the app's own URL scheme), so the page needs no network. The page carries its own
+Content-Security-Policy: scripts only from the app and the page's own inline scripts
+(by hash), so text that somehow became markup still could not run.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html as html_text
 import json
 import logging
+import re
+import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import folium
 from branca.element import MacroElement
@@ -75,8 +83,76 @@ ONLINE_LAYERS = (
 )
 
 
+#: Where online tiles come from: the only network origins the page's CSP allows.
+ONLINE_ORIGINS = tuple(
+    sorted({f"{urlsplit(url).scheme}://{urlsplit(url).hostname}" for _, url, _ in ONLINE_LAYERS})
+)
+
+_SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.DOTALL | re.I)
+_SRC = re.compile(r"\ssrc\s*=", re.I)
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_CHARSET = re.compile(r"\s*<meta\b[^>]*charset[^>]*>", re.I)
+
+
+def inline_script_hashes(page: str) -> list[str]:
+    """CSP hash sources (``'sha256-…'``) of every inline <script> in `page`, in order."""
+    hashes: list[str] = []
+    for match in _SCRIPT.finditer(page):
+        if _SRC.search(match["attrs"]):
+            continue
+        # The browser hashes the script's text after HTML's newline normalization.
+        body = match["body"].replace("\r\n", "\n").replace("\r", "\n")
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        source = f"'sha256-{digest}'"
+        if source not in hashes:
+            hashes.append(source)
+    return hashes
+
+
+def content_security_policy(page: str, online_layers: bool) -> str:
+    """The policy for `page`: our scripts and the page's own inline ones, nothing else.
+
+    Styles may be inline (Leaflet positions everything with style attributes); images
+    come from the app, data: URLs and, if offered, the online tile servers. No fetch, no
+    frames, no plugins, no forms, no <base>.
+    """
+    directives = {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", *inline_script_hashes(page)],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *(ONLINE_ORIGINS if online_layers else ())],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'none'"],
+        "media-src": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "worker-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def with_content_security_policy(page: str, online_layers: bool) -> str:
+    """`page` with its CSP at the top of <head> (after the charset, before any script)."""
+    head = _HEAD.search(page)
+    if head is None:
+        raise ValueError("the map page has no <head> to put its security policy in")
+    at = head.end()
+    if charset := _CHARSET.match(page, at):  # it must stay within the first 1024 bytes
+        at = charset.end()
+    policy = html_text.escape(content_security_policy(page, online_layers), quote=False)
+    meta = f'\n    <meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return page[:at] + meta + page[at:]
+
+
 class _Registry(MacroElement):
-    """Emits `Atlas.init(...)` after every layer exists, naming them by our ids."""
+    """Emits `Atlas.init(...)` after every layer exists, naming them by our ids.
+
+    Never give it data: branca turns a macro's output into a new Jinja template and
+    renders that again, so `{{ ... }}` in a place name would run as template code. The
+    data goes in after rendering, in place of a placeholder (see `build_map_html`).
+    """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
 
@@ -234,6 +310,12 @@ def build_map_html(
         + "}"
     )
     config = _page_config(dataset, _towns(basemap_dir))
-    fmap.add_child(_Registry(f"Atlas.init({registry},{to_js(config)});"))
+    # Data must not pass through Jinja (see _Registry): render with a placeholder, then
+    # put the JSON in. It is escaped for a <script> by to_js, and hashed by the CSP below.
+    placeholder = f"__atlas_init_{secrets.token_hex(8)}__"
+    fmap.add_child(_Registry(f"Atlas.init({placeholder});"))
     html: str = fmap.get_root().render()
-    return html
+    if html.count(placeholder) != 1:
+        raise RuntimeError("the map page template lost the Atlas.init call")
+    html = html.replace(placeholder, f"{registry},{to_js(config)}")
+    return with_content_security_policy(html, online_layers)
