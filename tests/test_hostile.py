@@ -883,21 +883,17 @@ def test_event_list_shows_text_literally(qtbot: Any, hostile_window: Any) -> Non
 
 
 @pytest.mark.gui
-@pytest.mark.xfail(
-    strict=True,
-    reason="viewer/eventmodel.py returns the summary as ToolTipRole unescaped; Qt renders "
-    "a tooltip as rich text when it looks like HTML (Qt.mightBeRichText). Fix: return "
-    "'<p style=\"white-space:pre-wrap\">' + html.escape(tip) + '</p>'.",
-)
 def test_event_list_tooltips_show_text_literally(qtbot: Any, hostile_window: Any) -> None:
     from PySide6.QtCore import Qt
 
+    from viewer.eventmodel import EventTableModel
+
     model = hostile_window.list_view.model()
-    summaries = {e.title: e.summary for e in hostile_window.dataset.events}
+    summaries = {e.id: e.summary for e in hostile_window.dataset.events}
     for row in range(model.rowCount()):
-        title = model.index(row, 2).data(Qt.ItemDataRole.DisplayRole).removesuffix(" ⚖")
+        event_id = model.index(row, 0).data(EventTableModel.EventIdRole)
         tip = model.index(row, 2).data(Qt.ItemDataRole.ToolTipRole)
-        assert literal_in(summaries[title], shown_as(tip)), (summaries[title], tip)
+        assert literal_in(summaries[event_id], shown_as(tip)), (summaries[event_id], tip)
 
 
 @pytest.mark.gui
@@ -931,12 +927,6 @@ def test_detail_panel_shows_text_literally(qtbot: Any, hostile_window: Any) -> N
 
 
 @pytest.mark.gui
-@pytest.mark.xfail(
-    strict=True,
-    reason="viewer/detailpanel.py: button tooltips (source title, linked event titles) are "
-    "set unescaped, so Qt renders HTML in them; button texts with '&' become mnemonics. "
-    "Fix: setToolTip(html-escaped text in <p>…</p>) and setText(text.replace('&', '&&')).",
-)
 def test_detail_panel_buttons_show_text_literally(qtbot: Any, hostile_window: Any) -> None:
     from PySide6.QtWidgets import QAbstractButton
 
@@ -944,10 +934,11 @@ def test_detail_panel_buttons_show_text_literally(qtbot: Any, hostile_window: An
     source_titles = {s.title for s in hostile_window.dataset.sources}
     panel.show_event(hostile_window.dataset.event("e-bold"))
     buttons = panel.findChildren(QAbstractButton)
-    assert any(b.toolTip() in source_titles for b in buttons)
+    # Tooltips are escaped: what Qt shows is the title itself.
+    assert any(shown_as(b.toolTip()) in source_titles for b in buttons)
     for button in buttons:
         for payload in PAYLOADS.values():
-            if payload in button.toolTip():
+            if payload in shown_as(button.toolTip()):
                 assert literal_in(payload, shown_as(button.toolTip())), button.toolTip()
             if payload in button.text():
                 assert literal_in(payload, button_shows(button.text())), button.text()
@@ -982,12 +973,6 @@ def test_source_reader_shows_text_literally(qtbot: Any, hostile_window: Any) -> 
 
 
 @pytest.mark.gui
-@pytest.mark.xfail(
-    strict=True,
-    reason="data shown as markup: event list tooltips (eventmodel.py) and detail panel "
-    "button tooltips (detailpanel.py) render HTML; button texts with '&' in detailpanel.py "
-    "and disagreements.py turn into mnemonics. Passes once all are fixed (see above).",
-)
 def test_no_tooltip_in_the_window_renders_data_as_html(qtbot: Any, hostile_window: Any) -> None:
     """Every widget and every item of every view, whatever the lead adds later."""
     from PySide6.QtCore import Qt

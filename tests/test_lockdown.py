@@ -228,7 +228,9 @@ def test_file_urls_are_off(qtbot: QtBot, window: MainWindow) -> None:
     settings = window.map_view.page().settings()
     attribute = QWebEngineSettings.WebAttribute
     assert not settings.testAttribute(attribute.LocalContentCanAccessFileUrls)
-    assert not settings.testAttribute(attribute.LocalContentCanAccessRemoteUrls)
+    # Remote URLs only for the online tile layers (offered unless --offline); the guard
+    # and the CSP still let through nothing but tile images from the tile hosts.
+    assert settings.testAttribute(attribute.LocalContentCanAccessRemoteUrls) == window.online
     assert not settings.testAttribute(attribute.JavascriptCanOpenWindows)
     assert not settings.testAttribute(attribute.NavigateOnDropEnabled)
 
@@ -336,6 +338,7 @@ def test_guard_blocks_requests_even_without_the_page_policy(
     """Behind the page's CSP stand the scheme's own header policy (no fetch at all) and
     the request guard: a bare page with no CSP of its own, allowed remote URLs, still
     gets nothing from the network."""
+    window.map_view.set_online_allowed(False)  # as with --offline
     with qtbot.waitSignal(window.map_view.page().loadFinished, timeout=10_000):
         window.map_view.show_page("<!DOCTYPE html><html><head></head><body>bare</body></html>")
     settings = window.map_view.page().settings()

@@ -95,7 +95,7 @@ def run_app(options: argparse.Namespace) -> int:
     settings = QSettings("EmbassyCrisisAtlas", "headless-run") if headless else QSettings()
     if headless:
         settings.clear()
-    window = MainWindow(dataset, at=options.at, settings=settings)
+    window = MainWindow(dataset, at=options.at, settings=settings, online=not options.offline)
     window.show()
     result = {"code": 0}
 

@@ -57,9 +57,10 @@ def window_parser() -> argparse.ArgumentParser:
         help="report errors on stderr only, never in a dialog",
     )
     parser.add_argument(
-        "--online-layers",
+        "--offline",
         action="store_true",
-        help="offer online tile layers (OpenStreetMap, imagery)",
+        help="never offer or load the online tile layers (by default they are offered in the "
+        "map's layer switcher and fetched only when the reader turns one on)",
     )
     return parser
 

@@ -5,6 +5,8 @@ Every text from the data goes into a plain-text QLabel: it is shown, never run.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -34,6 +36,16 @@ def _label(text: str, style: str = "", selectable: bool = True) -> QLabel:
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def _button_text(text: str) -> str:
+    """Button text shown literally: a single & would mark a keyboard accelerator."""
+    return text.replace("&", "&&")
+
+
+def _tip(text: str) -> str:
+    """Tooltips are guessed to be HTML by Qt: escape data so it stays text."""
+    return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
 
 
 def _fit_width(button: QPushButton) -> None:
@@ -80,8 +92,13 @@ class DetailPanel(QScrollArea):
 
     def plain_text(self) -> str:
         """Everything the panel shows now, as text (for tests and accessibility)."""
-        widgets = self._body.findChildren(QWidget)
-        return "\n".join(w.text() for w in widgets if isinstance(w, QLabel | QPushButton))
+        texts = []
+        for widget in self._body.findChildren(QWidget):
+            if isinstance(widget, QLabel):
+                texts.append(widget.text())
+            elif isinstance(widget, QPushButton):
+                texts.append(widget.text().replace("&&", "&"))
+        return "\n".join(texts)
 
     def show_hint(self) -> None:
         self._clear()
@@ -183,8 +200,8 @@ class DetailPanel(QScrollArea):
         self._layout.addWidget(trace)
 
     def _event_button(self, text: str, event_id: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(text)
+        button = QPushButton(_button_text(text))
+        button.setToolTip(_tip(text))
         _fit_width(button)
         button.setFlat(True)
         button.setStyleSheet("color: #0b5a8f; text-align: left; margin-left: 8px;")
@@ -195,7 +212,7 @@ class DetailPanel(QScrollArea):
         button = QPushButton("Read it in the source ›")
         button.setFlat(True)
         button.setStyleSheet("color: #0b5a8f; text-align: left; margin-left: 8px;")
-        button.setToolTip(self._sources[source_id].title)
+        button.setToolTip(_tip(self._sources[source_id].title))
         button.clicked.connect(lambda: self.sourceRequested.emit(source_id, start, end))
         return button
 

@@ -65,7 +65,7 @@ class DisagreementsView(QScrollArea):
                         f"⚖ {claim.topic}", "font-weight: bold; color: #8a4b00; margin-top: 10px;"
                     )
                 )
-                link = QPushButton(f"{event.title} ({when})")
+                link = QPushButton(f"{event.title} ({when})".replace("&", "&&"))
                 link.setFlat(True)
                 link.setToolTip("Go to this event")
                 link.setStyleSheet("color: #0b5a8f; text-align: left;")

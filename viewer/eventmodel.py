@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import (
@@ -70,7 +71,9 @@ class EventTableModel(QAbstractTableModel):
             tip = f"{category_style(event.category).label}: {event.summary}"
             if event.has_disagreement:
                 tip += "\n⚖ The sources disagree on details of this event."
-            return tip
+            # Qt guesses whether a tooltip is HTML: escape it so data is always text.
+            return f'<p style="white-space:pre-wrap">{html.escape(tip)}</p>'
+
         if role == Qt.ItemDataRole.FontRole and row in self._current:
             return self._bold
         if role == Qt.ItemDataRole.BackgroundRole and row in self._traced:

@@ -6,6 +6,7 @@ timestamps (floats), so events written with different offsets order correctly.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,9 +15,13 @@ from enum import StrEnum
 
 from .model import Dataset, Event
 
-#: Events longer than this are kept in a separate short list that is scanned
-#: linearly; the rest are found by bisecting on start time.
+#: Events up to this long count as short (`TimeIndex._max_short` is the longest of them).
 _LONG_SECONDS = 2 * 86400.0
+
+
+def _duration_class(seconds: float) -> int:
+    """Durations within a factor of two share a class (seconds > 0)."""
+    return max(0, math.ceil(math.log2(max(seconds, 1.0))))
 
 
 class PlaceState(StrEnum):
@@ -53,15 +58,26 @@ class TimeIndex:
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.events)}
         self._starts = [ts(e.start) for e in self.events]
         self._ends = [ts(e.effective_end) for e in self.events]
-        self._long = [
-            i for i, e in enumerate(self.events) if self._ends[i] - self._starts[i] > _LONG_SECONDS
+        # Events grouped by duration class (durations within a factor of two): an event of
+        # class k can only be current if it started less than the class's longest duration
+        # ago, so each class is searched by bisection and mostly yields current events.
+        classes: defaultdict[int, list[int]] = defaultdict(list)
+        for i, (start, end) in enumerate(zip(self._starts, self._ends, strict=True)):
+            classes[_duration_class(end - start)].append(i)  # in start order
+        self._classes = [
+            (
+                max(self._ends[i] - self._starts[i] for i in members),
+                [self._starts[i] for i in members],
+                members,
+            )
+            for _, members in sorted(classes.items())
         ]
-        self._long_set = set(self._long)
+        self._last_active: tuple[float, tuple[int, ...]] | None = None
         self._max_short = max(
             (
-                self._ends[i] - self._starts[i]
-                for i in range(len(self.events))
-                if i not in self._long_set
+                d
+                for d in (e - s for s, e in zip(self._starts, self._ends, strict=True))
+                if d <= _LONG_SECONDS
             ),
             default=0.0,
         )
@@ -89,13 +105,28 @@ class TimeIndex:
 
     def active_at(self, moment: datetime) -> list[Event]:
         """Events current at `moment`: start <= moment < effective end."""
-        t = ts(moment)
-        hi = bisect_right(self._starts, t)
-        lo = bisect_left(self._starts, t - self._max_short)
-        found = [i for i in range(lo, hi) if i not in self._long_set and self._ends[i] > t]
-        found += [i for i in self._long if self._starts[i] <= t < self._ends[i]]
+        return [self.events[i] for i in self._active_positions(ts(moment))]
+
+    def _active_positions(self, t: float) -> tuple[int, ...]:
+        """Positions (in `events`) of the events current at timestamp `t`, in order.
+
+        The window asks several times per move about the same moment: the last answer
+        is kept.
+        """
+        if self._last_active is not None and self._last_active[0] == t:
+            return self._last_active[1]
+        ends = self._ends
+        found: list[int] = []
+        for longest, starts, members in self._classes:
+            # Started at most `longest` ago (1 s of slack for float rounding; the end
+            # test below is exact).
+            lo = bisect_left(starts, t - longest - 1.0)
+            hi = bisect_right(starts, t)
+            found += [i for i in members[lo:hi] if ends[i] > t]
         found.sort()
-        return [self.events[i] for i in found]
+        result = tuple(found)
+        self._last_active = (t, result)
+        return result
 
     def happened_count(self, moment: datetime) -> int:
         """How many events have started at or before `moment`."""

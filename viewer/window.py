@@ -61,10 +61,15 @@ class MainWindow(QMainWindow):
     ready = Signal()  # the map page is up and shows the current moment
 
     def __init__(
-        self, dataset: Dataset, at: datetime | None = None, settings: QSettings | None = None
+        self,
+        dataset: Dataset,
+        at: datetime | None = None,
+        settings: QSettings | None = None,
+        online: bool = True,
     ) -> None:
         super().__init__()
         self.dataset = dataset
+        self.online = online
         self.settings = settings or QSettings()
         self.local_zone = ZoneInfo(dataset.display_timezone)
         self.index = TimeIndex(dataset)
@@ -129,7 +134,10 @@ class MainWindow(QMainWindow):
         self.strip.setFullRange(ts(self.time_state.minimum), ts(self.time_state.maximum))
         self.strip.setRange(ts(dataset.core_start), ts(dataset.core_end))
         self._restore(at)
-        self.map_view.show_page(build_map_html(dataset, basemap_dir()))
+        # Online tile layers are offered in the switcher; tiles are fetched (from the tile
+        # hosts only) once the reader turns a layer on. --offline removes them altogether.
+        self.map_view.set_online_allowed(online)
+        self.map_view.show_page(build_map_html(dataset, basemap_dir(), online_layers=online))
         self.filter_bar.set_counts(len(self.visible_ids), len(self.index.events))
         self._on_time_changed()
 
@@ -325,7 +333,7 @@ class MainWindow(QMainWindow):
             if not self.no_dialogs:
                 box.exec()
             return None
-        window = MainWindow(dataset, settings=self.settings)
+        window = MainWindow(dataset, settings=self.settings, online=self.online)
         window.no_dialogs = self.no_dialogs
         _open_windows.append(window)
         window.destroyed.connect(
