@@ -367,7 +367,8 @@ class MainWindow(QMainWindow):
         text = (
             f"{APP_NAME} {__version__}\n\n{self.dataset.title}\n\n"
             f"Sources (third-party texts, shown as received):\n{sources}\n\n"
-            "Basemap: Natural Earth (public domain). Map library: Leaflet (BSD-2-Clause), "
+            "Basemap: Natural Earth (public domain), rivers from GSHHG (LGPL), town populations "
+            "and Arabic names from GeoNames (CC BY 4.0). Map library: Leaflet (BSD-2-Clause), "
             "built with Folium (MIT). Online layers, when turned on: © OpenStreetMap "
             "contributors; imagery © Esri."
         )
