@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SOURCES = REPO.parent / "shared" / "sources"
 
-# QtWebEngine needs these before the QApplication exists (pytest-qt creates it lazily).
-if hasattr(os, "geteuid") and os.geteuid() == 0:
-    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+# QtWebEngine needs these before the QApplication exists (pytest-qt creates it lazily):
+# the same environment the app sets up for itself.
+from viewer.app import prepare_environment  # noqa: E402
+
+prepare_environment()
 
 try:  # GUI tests only: a machine without Qt still runs the data-layer tests
     from viewer.mapview import register_scheme

@@ -19,10 +19,16 @@ SCREENSHOT_TIMEOUT_MS = 60_000
 
 
 def prepare_environment() -> None:
-    """Settings QtWebEngine needs before it starts."""
+    """Settings QtWebEngine needs before it starts (tests call this too)."""
     # Chromium's sandbox refuses to run as root; ordinary users keep it.
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    # QtWebEngine composites its page through Qt Quick. With OpenGL on a machine without a
+    # GPU that means Mesa's llvmpipe: measured here (benches/run.py, Xvfb, 2 cores) it cost
+    # ~37 ms of CPU per slider move and a p50 of 60 ms; Qt Quick's software backend took the
+    # whole move to ~9 ms of CPU and a p50 of 12 ms. A 2-D map needs no GPU, so software is
+    # the default; set QT_QUICK_BACKEND=opengl (or rhi) to composite on a GPU instead.
+    os.environ.setdefault("QT_QUICK_BACKEND", "software")
     # No GPU on the machines this runs on headless; avoids noisy GL probing there.
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
