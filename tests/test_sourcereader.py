@@ -290,7 +290,23 @@ def test_clicking_a_cited_passage_requests_its_event(
     point = QPoint(rect.x() + 2, rect.center().y())
     assert reader.text.viewport().rect().contains(point)
 
-    qtbot.mouseMove(reader.text.viewport(), point)
+    # A move delivered straight to the viewport (QTest's mouseMove can miss on Xvfb).
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    viewport = reader.text.viewport()
+    QApplication.sendEvent(
+        viewport,
+        QMouseEvent(
+            QEvent.Type.MouseMove,
+            QPointF(point),
+            QPointF(viewport.mapToGlobal(point)),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        ),
+    )
     settle(qtbot)
     assert reader.text.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
     tip = reader.tooltip_at(point)

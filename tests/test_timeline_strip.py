@@ -159,6 +159,25 @@ def distinct_colors(image: QImage, step: int = 3) -> int:
 # ---- mapping ----------------------------------------------------------------------------------
 
 
+def hover(strip: TimelineStrip, x: float, y: float, held: bool = False) -> None:
+    """Deliver a mouse move straight to the strip. (QTest's mouseMove moves the real
+    pointer, which on a shared Xvfb display may not produce an event: flaky.)"""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(x, y)
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        local,
+        QPointF(strip.mapToGlobal(local.toPoint())),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton if held else Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(strip, event)
+
+
 def test_mapping_round_trip(strip: TimelineStrip) -> None:
     plot = strip.plotRect()
     assert strip.xAt(CORE[0]) == pytest.approx(plot.left())
@@ -228,13 +247,13 @@ def test_drag_emits_several_seeks(strip: TimelineStrip, qtbot: object) -> None:
     xs = [round(strip.xAt(bgw(2020, 1, d, 12))) for d in (4, 5, 6, 7, 8)]
     qtbot.mousePress(strip, Qt.MouseButton.LeftButton, pos=QPoint(xs[0], y))  # type: ignore[attr-defined]
     for x in xs[1:]:
-        qtbot.mouseMove(strip, QPoint(x, y))  # type: ignore[attr-defined]
+        hover(strip, x, y, held=True)
     qtbot.mouseRelease(strip, Qt.MouseButton.LeftButton, pos=QPoint(xs[-1], y))  # type: ignore[attr-defined]
     assert len(seeks) >= 4
     assert seeks == sorted(seeks) and len(set(seeks)) == len(seeks)
     assert all(v % HOUR == 0 for v in seeks)
     # after release, moving no longer seeks
-    qtbot.mouseMove(strip, QPoint(xs[0], y))  # type: ignore[attr-defined]
+    hover(strip, xs[0], y)
     assert len(seeks) == len(set(seeks))
 
 
@@ -243,7 +262,7 @@ def test_drag_past_the_edge_clamps(strip: TimelineStrip, qtbot: object) -> None:
     strip.seekRequested.connect(seeks.append)
     x = round(strip.xAt(bgw(2020, 1, 9)))
     qtbot.mousePress(strip, Qt.MouseButton.LeftButton, pos=QPoint(x, 8))  # type: ignore[attr-defined]
-    qtbot.mouseMove(strip, QPoint(strip.width() + 50, 8))  # type: ignore[attr-defined]
+    hover(strip, strip.width() + 50, 8, held=True)
     qtbot.mouseRelease(strip, Qt.MouseButton.LeftButton, pos=QPoint(strip.width() - 1, 8))  # type: ignore[attr-defined]
     assert seeks[-1] == pytest.approx(round(CORE[1] / HOUR) * HOUR)
 
@@ -302,19 +321,19 @@ def test_press_on_item_then_drag_seeks(strip: TimelineStrip, qtbot: object) -> N
     with qtbot.assertNotEmitted(strip.itemActivated):  # type: ignore[attr-defined]
         qtbot.mousePress(strip, Qt.MouseButton.LeftButton, pos=QPoint(x, y))  # type: ignore[attr-defined]
         assert seeks == []
-        qtbot.mouseMove(strip, QPoint(x + 40, y))  # type: ignore[attr-defined]
-        qtbot.mouseMove(strip, QPoint(x + 80, y))  # type: ignore[attr-defined]
+        hover(strip, x + 40, y, held=True)
+        hover(strip, x + 80, y, held=True)
         qtbot.mouseRelease(strip, Qt.MouseButton.LeftButton, pos=QPoint(x + 80, y))  # type: ignore[attr-defined]
     assert len(seeks) == 2
 
 
 def test_hover_shows_hand_and_tooltip(strip: TimelineStrip, qtbot: object) -> None:
     x = round(strip.xAt(bgw(2020, 1, 3, 0, 52)))
-    qtbot.mouseMove(strip, QPoint(x, tick_y(strip)))  # type: ignore[attr-defined]
+    hover(strip, x, tick_y(strip))
     assert strip.cursor().shape() == Qt.CursorShape.PointingHandCursor
     text, _rect = strip._tooltip(x, tick_y(strip))
     assert "Drone strike kills Soleimani" in text and "Fri 3 Jan 2020" in text
-    qtbot.mouseMove(strip, QPoint(round(strip.xAt(bgw(2020, 1, 9, 12))), tick_y(strip)))  # type: ignore[attr-defined]
+    hover(strip, round(strip.xAt(bgw(2020, 1, 9, 12))), tick_y(strip))
     assert strip.cursor().shape() == Qt.CursorShape.ArrowCursor
     text, _rect = strip._tooltip(strip.xAt(bgw(2020, 1, 9, 12)), tick_y(strip))
     assert "Thu 9 Jan 2020, 12:" in text  # the time under the mouse, in Baghdad time
