@@ -26,7 +26,8 @@ from .model import ClaimValue, Dataset, Event, Place
 from .style import category_style
 
 
-def _label(text: str, style: str = "", selectable: bool = True) -> QLabel:
+def plain_label(text: str, style: str = "", selectable: bool = True) -> QLabel:
+    """A wrapping label that shows `text` as text, never as rich text."""
     label = QLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
@@ -103,7 +104,7 @@ class DetailPanel(QScrollArea):
     def show_hint(self) -> None:
         self._clear()
         self._layout.addWidget(
-            _label(
+            plain_label(
                 "Pick an event in the list or click a place on the map "
                 "to read what the sources say.",
                 "color: #6b6255;",
@@ -116,34 +117,40 @@ class DetailPanel(QScrollArea):
         self._clear()
         cat = category_style(event.category)
         add = self._layout.addWidget
-        add(_label(cat.label.upper(), f"color: {cat.color}; font-weight: bold; font-size: 11px;"))
-        add(_label(event.title, "font-size: 16px; font-weight: bold;"))
+        add(
+            plain_label(
+                cat.label.upper(), f"color: {cat.color}; font-weight: bold; font-size: 11px;"
+            )
+        )
+        add(plain_label(event.title, "font-size: 16px; font-weight: bold;"))
         c = clocks(event.start, self.dataset.display_timezone, event.precision)
         when = f"{c.local} (Baghdad)"
         if c.washington != "—":
             when += f"\n{c.washington} (Washington)  ·  {c.utc} (UTC)"
         add(
-            _label(
+            plain_label(
                 when + f"\nDated to the {event.precision.value} by the sources.", "color: #4a4238;"
             )
         )
         if event.date_note:
-            add(_label(event.date_note, "color: #6b6255; font-size: 11px; font-style: italic;"))
+            add(
+                plain_label(event.date_note, "color: #6b6255; font-size: 11px; font-style: italic;")
+            )
         places = [self._places[p] for p in event.places if p in self._places]
         if places:
-            add(_label("Where: " + "; ".join(self._place_text(p) for p in places)))
+            add(plain_label("Where: " + "; ".join(self._place_text(p) for p in places)))
             distances = self._distances(event, places)
             if distances:
-                add(_label(distances, "color: #6b6255; font-size: 11px;"))
+                add(plain_label(distances, "color: #6b6255; font-size: 11px;"))
         if event.actors:
-            add(_label("Who: " + ", ".join(event.actors)))
-        add(_label(event.summary, "margin-top: 6px;"))
-        add(_label("What the sources say", "font-weight: bold; margin-top: 8px;"))
+            add(plain_label("Who: " + ", ".join(event.actors)))
+        add(plain_label(event.summary, "margin-top: 6px;"))
+        add(plain_label("What the sources say", "font-weight: bold; margin-top: 8px;"))
         for citation in event.citations:
             source = self._sources[citation.source]
-            add(_label(quoted(citation.quote), "margin-left: 8px; font-style: italic;"))
+            add(plain_label(quoted(citation.quote), "margin-left: 8px; font-style: italic;"))
             add(
-                _label(
+                plain_label(
                     f"— {source.outlet}, {source.published}", "margin-left: 8px; color: #6b6255;"
                 )
             )
@@ -155,25 +162,27 @@ class DetailPanel(QScrollArea):
     def _add_claim(self, topic: str, disagrees: bool, values: tuple[ClaimValue, ...]) -> None:
         """A claim as a small table: value | source | the source's own words."""
         head = f"⚖ {topic}" + (": the sources differ" if disagrees else "")
-        self._layout.addWidget(_label(head, "font-weight: bold; margin-top: 8px; color: #8a4b00;"))
+        self._layout.addWidget(
+            plain_label(head, "font-weight: bold; margin-top: 8px; color: #8a4b00;")
+        )
         grid_box = QWidget()
         grid_box.setObjectName("claimGrid")
         grid = QGridLayout(grid_box)
         grid.setContentsMargins(8, 0, 0, 0)
         grid.setHorizontalSpacing(10)
         for col, title in enumerate(("Value", "Source", "In its words")):
-            grid.addWidget(_label(title, "color: #6b6255; font-size: 11px;"), 0, col)
+            grid.addWidget(plain_label(title, "color: #6b6255; font-size: 11px;"), 0, col)
         for row, value in enumerate(values, start=1):
             grid.addWidget(
-                _label(value.value, "font-weight: bold;"), row, 0, Qt.AlignmentFlag.AlignTop
+                plain_label(value.value, "font-weight: bold;"), row, 0, Qt.AlignmentFlag.AlignTop
             )
             grid.addWidget(
-                _label(self._sources[value.source].outlet), row, 1, Qt.AlignmentFlag.AlignTop
+                plain_label(self._sources[value.source].outlet), row, 1, Qt.AlignmentFlag.AlignTop
             )
             quote_box = QWidget()
             quote_layout = QVBoxLayout(quote_box)
             quote_layout.setContentsMargins(0, 0, 0, 0)
-            quote_layout.addWidget(_label(quoted(value.quote), "font-style: italic;"))
+            quote_layout.addWidget(plain_label(quoted(value.quote), "font-style: italic;"))
             quote_layout.addWidget(self._open_button(value.source, value.start, value.end))
             grid.addWidget(quote_box, row, 2)
         grid.setColumnStretch(2, 1)
@@ -183,7 +192,9 @@ class DetailPanel(QScrollArea):
         into, out = self._graph.direct(event.id)
         if not into and not out:
             return
-        self._layout.addWidget(_label("Cause and effect", "font-weight: bold; margin-top: 8px;"))
+        self._layout.addWidget(
+            plain_label("Cause and effect", "font-weight: bold; margin-top: 8px;")
+        )
         for link in into:
             cause = self._events[link.cause]
             verb = "Led here:" if link.type == "led to" else f"This was {link.type}:"
@@ -253,19 +264,19 @@ class DetailPanel(QScrollArea):
         self.shown_place = place.id
         self._clear()
         add = self._layout.addWidget
-        add(_label(place.kind.upper(), "color: #6b6255; font-weight: bold; font-size: 11px;"))
-        add(_label(place.name, "font-size: 16px; font-weight: bold;"))
+        add(plain_label(place.kind.upper(), "color: #6b6255; font-weight: bold; font-size: 11px;"))
+        add(plain_label(place.name, "font-size: 16px; font-weight: bold;"))
         if place.alt_names:
-            add(_label("Also: " + " · ".join(place.alt_names), "color: #4a4238;"))
+            add(plain_label("Also: " + " · ".join(place.alt_names), "color: #4a4238;"))
         add(
-            _label(
+            plain_label(
                 f"{place.lat:.4f}, {place.lon:.4f}  (±{place.radius_m:,.0f} m)\n"
                 f"Coordinates: {place.coord_source}",
                 "color: #6b6255; font-size: 11px;",
             )
         )
         add(
-            _label(
+            plain_label(
                 f"{len(events)} event{'s' if len(events) != 1 else ''} here:",
                 "font-weight: bold; margin-top: 6px;",
             )
@@ -275,7 +286,7 @@ class DetailPanel(QScrollArea):
             add(self._event_button(f"{c.local}: {event.title}", event.id))
             outlets = sorted({self._sources[x.source].outlet for x in event.citations})
             add(
-                _label(
+                plain_label(
                     "Cited by " + ", ".join(outlets),
                     "color: #6b6255; font-size: 11px; margin-left: 16px;",
                 )

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -19,17 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from .clocks import format_in
+from .detailpanel import plain_label
 from .model import Dataset
-
-
-def _label(text: str, style: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if style:
-        label.setStyleSheet(style)
-    return label
 
 
 class DisagreementsView(QScrollArea):
@@ -46,7 +36,7 @@ class DisagreementsView(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         layout.addWidget(
-            _label(
+            plain_label(
                 "Facts the sources report differently. Each source's figure is shown with its "
                 "own words; the atlas does not pick a winner.",
                 "color: #6b6255;",
@@ -61,7 +51,7 @@ class DisagreementsView(QScrollArea):
                 self.claim_count += 1
                 when = format_in(event.start, local_zone, event.precision)  # type: ignore[arg-type]
                 layout.addWidget(
-                    _label(
+                    plain_label(
                         f"⚖ {claim.topic}", "font-weight: bold; color: #8a4b00; margin-top: 10px;"
                     )
                 )
@@ -81,13 +71,16 @@ class DisagreementsView(QScrollArea):
                     outlet = sources[value.source].outlet
                     quote = f"“{value.quote}”"
                     grid.addWidget(
-                        _label(value.value, "font-weight: bold;"), row, 0, Qt.AlignmentFlag.AlignTop
+                        plain_label(value.value, "font-weight: bold;"),
+                        row,
+                        0,
+                        Qt.AlignmentFlag.AlignTop,
                     )
                     grid.addWidget(
-                        _label(outlet, "color: #4a4238;"), row, 1, Qt.AlignmentFlag.AlignTop
+                        plain_label(outlet, "color: #4a4238;"), row, 1, Qt.AlignmentFlag.AlignTop
                     )
                     grid.addWidget(
-                        _label(quote, "font-style: italic;"), row, 2, Qt.AlignmentFlag.AlignTop
+                        plain_label(quote, "font-style: italic;"), row, 2, Qt.AlignmentFlag.AlignTop
                     )
                     self._rows.append([value.value, outlet, quote])
                 grid.setColumnStretch(0, 2)
