@@ -14,6 +14,11 @@ wrapped with timers that call the original: `TimeIndex`, `MapView` and `build_ma
 as `viewer.window` sees them, and the loader's steps in `viewer.dataset` (whichever of
 them exist). On the page, `Atlas.update` is wrapped the same way to time the page's own
 JavaScript.
+
+Two environment variables let a changed copy be measured without touching `viewer/`:
+ECA_BENCH_WEB_DIR serves the page's own scripts (atlas.js, atlas.css) from another
+folder, and ECA_BENCH_BASEMAP_DIR builds the page from another basemap folder (an empty
+one: no basemap). `run.py --env NAME=VALUE` passes them, or Qt's own variables, along.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ _T0_WALL = time.time()  # as early as possible: the first statement after the do
 
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
+import operator  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
@@ -123,12 +130,13 @@ def percentiles(values: list[float], scale: float = 1e3) -> dict[str, float]:
 def load(path: Path, marks: Marks) -> Any:
     """`viewer.dataset.load_dataset(path)`, with its steps timed."""
     from viewer import dataset as ds
+    from viewer.errors import DatasetError
 
     for name in LOADER_STEPS:
         marks.wrap(ds, name, f"load_step:{name}")
     try:
         return marks.timed("load_total", lambda: ds.load_dataset(path))
-    except ds.DatasetError as exc:
+    except DatasetError as exc:
         print(f"dataset {path}: {exc}"[:2000], file=sys.stderr)
         return None
 
@@ -218,6 +226,10 @@ def main() -> int:
     from viewer.mapbuilder import build_map_html
     from viewer.paths import basemap_dir
 
+    basemap_override = os.environ.get("ECA_BENCH_BASEMAP_DIR")
+    if basemap_override:  # e.g. an empty folder: the page without its basemap layers
+        window_module.basemap_dir = lambda: Path(basemap_override)  # type: ignore[attr-defined]
+        result["basemap_dir"] = basemap_override
     marks.wrap(window_module, "TimeIndex", "window_time_index")
     marks.wrap(window_module, "MapView", "window_mapview_and_webengine_init")
     marks.wrap(window_module, "build_map_html", "window_build_map_html")
@@ -260,8 +272,9 @@ def main() -> int:
         result["at"], result["took"] = marks.at, marks.took
         print(RESULT_PREFIX + json.dumps(result), flush=True)
         os._exit(3)  # a page that never came up: skip the teardown
-    result["page_html_bytes"] = len(build_map_html(dataset, basemap_dir()).encode())
-    result["basemap_layers"] = sorted(p.name for p in basemap_dir().glob("*.geojson"))
+    basemap = Path(basemap_override) if basemap_override else basemap_dir()
+    result["page_html_bytes"] = len(build_map_html(dataset, basemap).encode())
+    result["basemap_layers"] = sorted(p.name for p in basemap.glob("*.geojson"))
 
     def page_call(function: str, *call_args: Any) -> Any:
         answer: list[Any] = []
@@ -319,7 +332,7 @@ def main() -> int:
         result["memory"] = tree_memory(os.getpid())
 
     if args.naive:
-        result["naive"] = naive(window, args.naive, applied, wait_for, basemap_dir())
+        result["naive"] = naive(window, args.naive, applied, wait_for, basemap)
         if args.memory:
             result["memory_after_naive"] = tree_memory(os.getpid())
 
@@ -332,8 +345,8 @@ def main() -> int:
     window.player.pause()
     window.close()
     window.deleteLater()
-    QTimer.singleShot(50, app.quit)  # type: ignore[attr-defined]
-    app.exec()  # type: ignore[attr-defined]
+    QTimer.singleShot(50, app.quit)
+    app.exec()
     return 0
 
 
@@ -388,7 +401,7 @@ def scrub(
                 continue
             t1 = time.perf_counter()
             seq = window._seq
-            if not wait_for(lambda seq=seq: seq in applied, 10_000):
+            if not wait_for(functools.partial(operator.contains, applied, seq), 10_000):
                 timeouts += 1
                 continue
             total[kind].append(applied[seq] - t0)

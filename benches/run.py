@@ -12,11 +12,16 @@ breaks or times out is recorded as such and the others still run.
 How busy the rest of the machine was is recorded next to each step (`other_cpu_cores`):
 on a small shared machine, compare runs only when it is near zero. CPU time per move
 (`cpu_ms_per_move`) is much less sensitive to that than wall-clock latency.
+
+To compare a variant, run the same steps with something changed in the app's
+environment, e.g. `--env QT_QUICK_BACKEND=software --skip cold --skip exit --skip bundle`
+(see benches/probe.py for the variables that swap in a changed atlas.js or basemap).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -297,12 +302,13 @@ def import_breakdown(top: int = 14) -> list[dict[str, Any]]:
         ],
         timeout=120,
     )
-    rows = []
+    rows: list[tuple[float, str]] = []
     for line in done.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
         if m and len(m.group(3)) // 2 <= 1:  # top-level and second-level packages
-            rows.append({"module": m.group(4), "cumulative_ms": int(m.group(2)) / 1e3})
-    return sorted(rows, key=lambda r: -r["cumulative_ms"])[:top]
+            rows.append((int(m.group(2)) / 1e3, m.group(4)))
+    rows.sort(reverse=True)
+    return [{"module": module, "cumulative_ms": ms} for ms, module in rows[:top]]
 
 
 def bundle_size(tarball: bool) -> dict[str, Any]:
@@ -529,23 +535,13 @@ def main(argv: list[str] | None = None) -> int:
         gen: dict[str, Any] = {}
         with load_meter(gen):
             path = synth.generate(n, args.data_dir / f"synth-{n}")
+        probe_args = [
+            *("--data", str(path), "--scrub", str(plan.scale_scrub), "--memory", "--index"),
+            *("--ready-timeout", str(plan.scale_timeout_s)),
+            *("--stack-dump-after", str(max(10.0, plan.scale_timeout_s - 15))),
+        ]
         probe = step(
-            f"scale {n:,} events",
-            lambda path=path: run_probe(
-                [
-                    "--data",
-                    str(path),
-                    "--scrub",
-                    str(plan.scale_scrub),
-                    "--memory",
-                    "--index",
-                    "--ready-timeout",
-                    str(plan.scale_timeout_s),
-                    "--stack-dump-after",
-                    str(max(10.0, plan.scale_timeout_s - 15)),
-                ],
-                timeout=plan.scale_timeout_s,
-            ),
+            f"scale {n:,} events", functools.partial(run_probe, probe_args, plan.scale_timeout_s)
         )
         results["scale"][str(n)] = scale_entry(path, gen["wall_s"], probe or {})
 
@@ -577,9 +573,14 @@ def scale_entry(path: Path, generate_s: float, probe: dict[str, Any]) -> dict[st
         "page_html_mb": probe.get("page_html_bytes", 0) / 2**20,
         "scrub": probe.get("scrub"),
         "memory": {
-            k: v for k, v in probe.get("memory", {}).items() if k in ("pss_mb", "peak_rss_mb")
+            **{k: v for k, v in probe.get("memory", {}).items() if k in ("pss_mb", "peak_rss_mb")},
+            "pss_mb_by_process": [
+                (p["role"], p["pss_mb"]) for p in probe.get("memory", {}).get("by_process", ())
+            ],
         },
+        "app_rss_mb_at": probe.get("app_rss_mb_at"),
         "reached": probe.get("at"),
+        "stderr_tail": probe.get("stderr_tail"),
     }
 
 
