@@ -182,6 +182,7 @@ class TimelineStrip(QWidget):
         self._snap = HOUR
         self._current = math.nan
         self._base_range = (0.0, 7 * DAY)  # the range last given by setRange
+        self._range_given = False
         self._view = self._base_range
         self._full: tuple[float, float] | None = None
         self._set_items_data([])
@@ -232,6 +233,7 @@ class TimelineStrip(QWidget):
         if not (math.isfinite(start) and math.isfinite(end)) or end <= start:
             raise ValueError(f"invalid range {start!r} .. {end!r}")
         self._base_range = (start, end)
+        self._range_given = True
         self._set_view(start, end)
 
     def range(self) -> tuple[float, float]:
@@ -462,6 +464,8 @@ class TimelineStrip(QWidget):
             fs, fe = self._starts[0], self._end_sorted[-1]
         else:
             fs, fe = bs, be
+        if not self._range_given:
+            return fs, fe
         return min(fs, bs), max(fe, be)
 
     def _clamp_to_full(self, start: float, end: float) -> tuple[float, float]:
@@ -549,7 +553,10 @@ class TimelineStrip(QWidget):
         g.bottom = max(g.lanes_top + 30.0, h - 5.0)
         area = g.bottom - g.lanes_top
         g.lane_gap = 2.0
-        g.lane_h = _clamp(round(area * 0.17), 5.0, 18.0)
+        if self._items and not self._tick_idx:  # nothing instant-like: lanes take the room
+            g.lane_h = _clamp(math.floor((area - 4.0) / LANES - g.lane_gap), 5.0, 24.0)
+        else:
+            g.lane_h = _clamp(round(area * 0.17), 5.0, 18.0)
         g.ticks_top = g.lanes_top + LANES * g.lane_h + (LANES - 1) * g.lane_gap + 5.0
         self._invalidate()
 
@@ -1260,20 +1267,41 @@ class TimelineStrip(QWidget):
                         )
                     )
             return
-        # Dense: at most one 1-px line per pixel column per colour.
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        # Dense: a stacked histogram, one 1-px segment per pixel column per colour; the
+        # column height grows with the log of its count, so sparse ticks stay visible.
+        per_group: list[tuple[_Group, list[tuple[int, int]]]] = []
+        totals: dict[int, int] = {}
         for grp in self._tick_groups:
             starts = grp.starts
             i, hi = bisect_left(starts, vs), bisect_right(starts, ve)
-            lines: list[QLineF] = []
+            cols: list[tuple[int, int]] = []
             while i < hi:
                 col = math.floor(x0 + (starts[i] - vs) * scale)
-                lines.append(QLineF(col, top, col, bottom))
-                i = bisect_left(starts, vs + (col + 1 - x0) / scale, i + 1, hi)
-            if lines:
-                color = _mix(grp.color, band, 0.55) if grp.dimmed else grp.color
-                p.setPen(QPen(_alpha(color, 0.45 if grp.dimmed else 0.85), 0))
-                p.drawLines(lines)
+                j = bisect_left(starts, vs + (col + 1 - x0) / scale, i + 1, hi)
+                cols.append((col, j - i))
+                totals[col] = totals.get(col, 0) + j - i
+                i = j
+            if cols:
+                per_group.append((grp, cols))
+        if not totals:
+            return
+        height = bottom - top
+        norm = height / math.log1p(max(totals.values()))
+        col_h = {col: max(2.0, math.log1p(n) * norm) for col, n in totals.items()}
+        filled = dict.fromkeys(totals, 0.0)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for grp, cols in per_group:
+            lines: list[QLineF] = []
+            for col, n in cols:
+                seg = col_h[col] * n / totals[col]
+                y1 = bottom - filled[col]
+                filled[col] += seg
+                lines.append(QLineF(col + 0.5, y1, col + 0.5, y1 - seg))
+            color = _mix(grp.color, band, 0.55) if grp.dimmed else grp.color
+            pen = QPen(_alpha(color, 0.5 if grp.dimmed else 0.9), 1.0)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            p.setPen(pen)
+            p.drawLines(lines)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 
     def _paint_item_emphasis(self, p: QPainter, i: int, strong: bool) -> None:
