@@ -125,7 +125,7 @@ def _print_scrub(r: dict[str, Any]) -> None:
             ("  after that, until the callback", *_lat(scrub.get("page_part"))),
             ("    of which Atlas.update's own JS", *_lat(scrub.get("page_js_update"))),
             ("naive: rebuild Folium page + reload", *_lat(naive.get("latency"))),
-            ("  build_map_html", *_lat(naive.get("build_map_html"))),
+            ("  build_shell_html", *_lat(naive.get("build_shell_html"))),
             ("  page load until scripts ready", *_lat(naive.get("load_until_scripts_ready"))),
             ("  apply state after ready", *_lat(naive.get("apply_state_after_ready"))),
         ],

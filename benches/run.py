@@ -361,11 +361,9 @@ PHASES = (
 IMPORTS = (
     "import_dataset_and_jsonschema",
     "import_pyside6",
-    "import_numpy",
-    "import_folium",
     "import_viewer_window",
 )
-WINDOW = ("window_mapview_and_webengine_init", "window_build_map_html", "window_time_index")
+WINDOW = ("window_mapview_and_webengine_init", "window_page_config", "window_time_index")
 
 
 def _median_of(values: list[float | None]) -> float | None:

@@ -133,13 +133,9 @@ def test_asset_folders_are_covered_by_globs(bundled: dict[str, Path], folder: st
         assert bundled.get(rel) == path, f"{rel} is not in the bundle"
 
 
-def test_basemap_layers_the_builder_reads(bundled: dict[str, Path]) -> None:
-    source = (REPO / "viewer" / "mapbuilder.py").read_text(encoding="utf-8")
-    names = sorted(set(re.findall(r"[\"']([\w-]+\.geojson)[\"']", source)))
-    assert names, "mapbuilder.py names no basemap files any more: update this test"
-    for name in names:
-        if (REPO / "assets" / "basemap" / name).is_file():
-            assert f"assets/basemap/{name}" in bundled
+def test_the_built_page_is_shipped(bundled: dict[str, Path]) -> None:
+    """The basemap reaches the app inside viewer/web/page.html (built by Folium)."""
+    assert bundled.get("viewer/web/page.html") == REPO / "viewer" / "web" / "page.html"
 
 
 def test_package_data(bundled: dict[str, Path]) -> None:
@@ -181,17 +177,9 @@ def test_dataset_loads_from_the_bundle_layout(as_frozen: Path) -> None:
     assert data.sources and data.events
 
 
-def test_page_assets_resolve_in_the_bundle_layout(
-    as_frozen: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_page_assets_resolve_in_the_bundle_layout(as_frozen: Path) -> None:
     """Every atlas://app/... address in the rendered page names a bundled file."""
-    from viewer.mapbuilder import build_map_html
-
-    data = load_dataset(paths.default_dataset())
-    html = build_map_html(data, paths.basemap_dir())
-    if repo_files(REPO / "assets" / "basemap"):
-        assert "not loaded" not in caplog.text, "a basemap layer did not load from the bundle"
-    texts = [html]
+    texts = [paths.shell_page().read_text(encoding="utf-8")]
     for name in ("atlas.js", "atlas.css"):
         texts.append((paths.web_dir() / name).read_text(encoding="utf-8"))
     refs = {ref for text in texts for ref in re.findall(r"atlas://app/([\w./-]+)", text)}

@@ -1,10 +1,15 @@
-"""Build the map page once with Folium: offline basemap, one marker per place, and a
-registry that lets Python address every marker by our own place id.
+"""Build the map page with Folium: the map, the offline basemap, the online tile layers
+and their switcher, and a registry that hands those layers to `atlas.js` by name.
 
-Qt-free: returns an HTML string whose scripts and styles all come from `asset_base`
-(the app's own URL scheme), so the page needs no network. The page carries its own
-Content-Security-Policy: scripts only from the app and the page's own inline scripts
-(by hash), so text that somehow became markup still could not run.
+The page holds no data from a dataset: `Atlas.load(page_config(dataset))` puts the places
+on it at run time (`viewer.pageconfig`). So it is built once, by `scripts/build_page.py`,
+and shipped as `viewer/web/page.html`; the app never imports Folium (nor numpy) to
+start, and a test proves the shipped page is what this module builds today.
+
+Qt-free: scripts and styles all come from `asset_base` (the app's own URL scheme), so
+the page needs no network. The page carries its own Content-Security-Policy: scripts
+only from the app and the page's own inline scripts (by hash), so text that somehow
+became markup still could not run.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html as html_text
+import itertools
 import json
 import logging
 import re
@@ -21,25 +27,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .causality import drawable_links
 from .jsvalue import to_js
-from .model import Dataset
-from .style import CATEGORIES
 
 log = logging.getLogger(__name__)
-
-#: Places known less precisely than this are drawn as a translucent area of their radius...
-AREA_THRESHOLD_M = 1500.0
-#: ...up to this size: beyond it the "place" is a whole country or region, named by its label.
-AREA_MAX_M = 60_000.0
-
-
-def draws_area(radius_m: float) -> bool:
-    return AREA_THRESHOLD_M <= radius_m <= AREA_MAX_M
-
 
 #: What the map shows first: Iraq and the Syrian border, where the events happened.
 HOME_BOUNDS = ((29.0, 38.2), (37.6, 48.8))
@@ -151,7 +144,7 @@ class _Registry(MacroElement):
 
     Never give it data: branca turns a macro's output into a new Jinja template and
     renders that again, so `{{ ... }}` in a place name would run as template code. The
-    data goes in after rendering, in place of a placeholder (see `build_map_html`).
+    data goes in after rendering, in place of a placeholder (see `build_shell_html`).
     """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.js }}{% endmacro %}")
@@ -160,30 +153,6 @@ class _Registry(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "AtlasRegistry"
         self.js = js
-
-
-def _page_config(dataset: Dataset, towns: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "title": dataset.title,
-        "home": HOME_BOUNDS,
-        "categories": {
-            k: {"label": v.label, "color": v.color, "shape": v.shape} for k, v in CATEGORIES.items()
-        },
-        "places": [
-            {
-                "id": p.id,
-                "name": p.name,
-                "kind": p.kind,
-                "lat": p.lat,
-                "lon": p.lon,
-                "radius": p.radius_m,
-                "area": draws_area(p.radius_m),
-            }
-            for p in dataset.places
-        ],
-        "towns": towns,
-        "links": drawable_links(dataset),
-    }
 
 
 def _load_geojson(path: Path) -> dict[str, Any] | None:
@@ -209,13 +178,25 @@ def _towns(basemap_dir: Path) -> list[dict[str, Any]]:
     return towns
 
 
-def build_map_html(
-    dataset: Dataset,
+def _number_elements(root: Element) -> None:
+    """Give every element a fixed id, in tree order: Folium's are random (os.urandom), and
+    the shipped page must be the same bytes each time it is built."""
+    counter = itertools.count()
+
+    def visit(element: Element) -> None:
+        element._id = f"{next(counter):04d}"
+        for child in element._children.values():
+            visit(child)
+
+    visit(root)
+
+
+def build_shell_html(
     basemap_dir: Path,
     asset_base: str = "atlas://app/",
     online_layers: bool = True,
 ) -> str:
-    """The whole map page as HTML. Scripts/styles are loaded from `asset_base`."""
+    """The map page as HTML, the same for every dataset. Scripts/styles come from `asset_base`."""
     fmap = folium.Map(
         location=(33.3, 44.0),
         zoom_start=6,
@@ -235,7 +216,7 @@ def build_map_html(
         ("atlas_css", f"{asset_base}web/atlas.css"),
     ]
 
-    basemap: dict[str, str] = {}
+    basemap: dict[str, Element] = {}
     for filename, name, style in BASEMAP_LAYERS:
         data = _load_geojson(basemap_dir / filename)
         if data is None:
@@ -249,73 +230,38 @@ def build_map_html(
             smooth_factor=1.0,
         )
         layer.add_to(fmap)
-        basemap[filename.removesuffix(".geojson")] = layer.get_name()
+        basemap[filename.removesuffix(".geojson")] = layer
 
-    online: dict[str, str] = {}
+    online: dict[str, Element] = {}
+    control: Element | None = None
     if online_layers:
         for name, url, attribution in ONLINE_LAYERS:
             tiles = folium.TileLayer(
                 tiles=url, attr=attribution, name=name, overlay=True, show=False, max_zoom=18
             )
             tiles.add_to(fmap)
-            online[name] = tiles.get_name()
+            online[name] = tiles
         # The layer switcher offers the online layers; the offline basemap is always on.
-        folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
+        control = folium.LayerControl(position="topright", collapsed=True)
+        control.add_to(fmap)
 
-    places: dict[str, dict[str, str | None]] = {}
-    for place in dataset.places:
-        area_name = None
-        if draws_area(place.radius_m):
-            area = folium.Circle(
-                (place.lat, place.lon),
-                radius=place.radius_m,
-                weight=1,
-                color="#7a6f5c",
-                fill=True,
-                fill_opacity=0.08,
-                dash_array="3 4",
-                interactive=True,
-            )
-            area.add_to(fmap)
-            area_name = area.get_name()
-        marker = folium.Marker(
-            (place.lat, place.lon),
-            icon=folium.DivIcon(
-                html='<div class="atlas-shape"></div>',
-                class_name="atlas-marker",
-                icon_size=(22, 22),
-                icon_anchor=(11, 11),
-            ),
-        )
-        marker.add_to(fmap)
-        places[place.id] = {"marker": marker.get_name(), "area": area_name}
-
-    # Folium's variable names are random: hand the page a registry keyed by our ids.
-    def names(mapping: dict[str, Any]) -> str:
-        return "{" + ",".join(f"{to_js(k)}:{v}" for k, v in mapping.items()) + "}"
-
-    registry = (
-        "{map:"
-        + fmap.get_name()
-        + ",places:{"
-        + ",".join(
-            f"{to_js(pid)}:{{marker:{refs['marker']},area:{refs['area'] or 'null'}}}"
-            for pid, refs in places.items()
-        )
-        + "}"
-        + ",basemap:"
-        + names(basemap)
-        + ",online:"
-        + names(online)
-        + "}"
-    )
-    config = _page_config(dataset, _towns(basemap_dir))
     # Data must not pass through Jinja (see _Registry): render with a placeholder, then
     # put the JSON in. It is escaped for a <script> by to_js, and hashed by the CSP below.
-    placeholder = f"__atlas_init_{secrets.token_hex(8)}__"
-    fmap.add_child(_Registry(f"Atlas.init({placeholder});"))
+    placeholder = f"__atlas_boot_{secrets.token_hex(8)}__"
+    fmap.add_child(_Registry(f"Atlas.boot({placeholder});"))
+    _number_elements(fmap.get_root())
+
+    # Folium's variable names are its own: hand the page a registry of them.
+    def names(mapping: dict[str, Element]) -> str:
+        return "{" + ",".join(f"{to_js(k)}:{v.get_name()}" for k, v in mapping.items()) + "}"
+
+    registry = (
+        f"{{map:{fmap.get_name()},basemap:{names(basemap)},online:{names(online)},"
+        f"control:{control.get_name() if control is not None else 'null'}}}"
+    )
+    boot = {"home": HOME_BOUNDS, "towns": _towns(basemap_dir)}
     html: str = fmap.get_root().render()
     if html.count(placeholder) != 1:
-        raise RuntimeError("the map page template lost the Atlas.init call")
-    html = html.replace(placeholder, f"{registry},{to_js(config)}")
+        raise RuntimeError("the map page template lost the Atlas.boot call")
+    html = html.replace(placeholder, f"{registry},{to_js(boot)}")
     return with_content_security_policy(html, online_layers)

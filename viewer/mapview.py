@@ -432,7 +432,7 @@ def _deny_permission(permission: QWebEnginePermission) -> None:
 
 
 class MapView(QWebEngineView):
-    """The map. Call `show_page(html)` once, then `update_map(state)` as time moves."""
+    """The map. Call `show_atlas(config)` once, then `update_map(state)` as time moves."""
 
     ready = Signal()
     updateApplied = Signal(dict)
@@ -456,6 +456,7 @@ class MapView(QWebEngineView):
         self._queue: list[tuple[str, Callable[[Any], None] | None]] = []
         self._in_flight = False
         self._pending_state: dict[str, Any] | None = None
+        self._config: dict[str, Any] | None = None
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
     def set_online_allowed(self, allowed: bool) -> None:
@@ -469,15 +470,23 @@ class MapView(QWebEngineView):
         settings.setAttribute(remote, allowed)
         request_guard().allow_online = allowed
 
-    def show_page(self, html: str) -> None:
+    def show_atlas(self, config: dict[str, Any]) -> None:
+        """Load the shipped map page; once it is up, `Atlas.load(config)` puts the places
+        on it (viewer.pageconfig.page_config), before any call made meanwhile."""
+        self._config = config
+        self.show_page(paths.shell_page().read_bytes())
+
+    def show_page(self, html: str | bytes) -> None:
         self.is_ready = False
-        scheme_handler().page_html = html.encode("utf-8")
+        scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
     def _on_page_ready(self, info: dict[str, Any]) -> None:
         log.info("map page ready: %s", info)
         self.is_ready = True
         queued, self._queue = self._queue, []
+        if self._config is not None:  # a (re)loaded page knows no places yet
+            self._run(js_call("Atlas.load", self._config), None)
         for script, callback in queued:
             self._run(script, callback)
         self.ready.emit()

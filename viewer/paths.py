@@ -40,6 +40,11 @@ def web_dir() -> Path:
     return package_dir() / "web"
 
 
+def shell_page() -> Path:
+    """The map page built by scripts/build_page.py (Folium), the same for every dataset."""
+    return web_dir() / "page.html"
+
+
 def leaflet_dir() -> Path:
     """Leaflet's dist folder, shipped by the XStatic-Leaflet package."""
     if IS_FROZEN:

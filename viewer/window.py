@@ -38,10 +38,9 @@ from .errors import DatasetError
 from .eventmodel import EventFilterProxy, EventTableModel
 from .filterbar import FilterBar
 from .filters import EventFilter, visible_events
-from .mapbuilder import build_map_html
 from .mapview import MapView
 from .model import Dataset, Event
-from .paths import basemap_dir
+from .pageconfig import page_config
 from .playback import SPEEDS, Player, PlayMode
 from .sourcereader import SourceReader, cited_spans
 from .style import category_style
@@ -135,7 +134,7 @@ class MainWindow(QMainWindow):
         # Online tile layers are offered in the switcher; tiles are fetched (from the tile
         # hosts only) once the reader turns a layer on. --offline removes them altogether.
         self.map_view.set_online_allowed(online)
-        self.map_view.show_page(build_map_html(dataset, basemap_dir(), online_layers=online))
+        self.map_view.show_atlas(page_config(dataset, online=online))
         self.filter_bar.set_counts(len(self.visible_ids), len(self.index.events))
         self._on_time_changed()
 

@@ -1,9 +1,11 @@
 /* Embassy Crisis Atlas: the map page's side of the bridge.
  *
- * Python builds the page once (Folium) and then only calls Atlas.update(state).
+ * The page is built once, by Folium, for every dataset (viewer/web/page.html); it
+ * calls Atlas.boot, Python then calls Atlas.load(config) once with the dataset's
+ * places and arcs, and after that only Atlas.update(state).
  * Every text from the data is put into the page with textContent, never as HTML.
- * Markers are addressed by our own place ids through the registry the page was
- * built with, never by Folium's generated variable names.
+ * Markers are created here and addressed by our own place ids; Folium's layers are
+ * reached through the registry the page boots with, never by their generated names.
  */
 "use strict";
 
@@ -21,6 +23,7 @@ var Atlas = (function () {
   var focusIds = [];
   var hiddenIds = {};
   var extras = { links: [], tracedLinks: [], hidden: [], traced: [] };
+  var loaded = false;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -263,6 +266,30 @@ var Atlas = (function () {
     });
   }
 
+  /* A place's marker (a styled div: its shape and colour come from atlas.css) and, for
+   * a place known only roughly, the circle of its uncertainty. */
+  function createPlace(info) {
+    var marker = L.marker([info.lat, info.lon], {
+      icon: L.divIcon({ className: "atlas-marker", html: '<div class="atlas-shape"></div>',
+                        iconSize: [22, 22], iconAnchor: [11, 11] })
+    }).addTo(reg.map);
+    var area = null;
+    if (info.area) {
+      area = L.circle([info.lat, info.lon], {
+        radius: info.radius, weight: 1, color: "#7a6f5c", fill: true, fillOpacity: 0.08,
+        dashArray: "3 4", interactive: true
+      }).addTo(reg.map);
+    }
+    return { marker: marker, area: area };
+  }
+
+  /* --offline: the page offers no online tile layers at all. */
+  function withdrawOnline() {
+    Object.keys(reg.online).forEach(function (k) { reg.map.removeLayer(reg.online[k]); });
+    if (reg.control) reg.map.removeControl(reg.control);
+    reg.online = {};
+  }
+
   function markerNode(id) {
     var refs = reg.places[id];
     return refs && refs.marker.getElement();
@@ -365,15 +392,41 @@ var Atlas = (function () {
 
   /* Public API, called from Python with JSON arguments. */
   var api = {
-    init: function (registry, cfg) {
+    /* The page's own script calls this once (the page is the same for every dataset):
+     * registry = Folium's layers by our names, boot = {home, towns}. */
+    boot: function (registry, boot) {
       reg = registry;
-      config = cfg;
-      config.places.forEach(function (p) { placeInfo[p.id] = p; });
+      reg.places = {};
+      config = { home: boot.home, towns: boot.towns || [], places: [], categories: {}, links: [] };
       reg.map.fitBounds(config.home);
       addTowns();
-      Object.keys(reg.places).forEach(function (id) {
-        var refs = reg.places[id];
-        var info = placeInfo[id];
+      addElsewhere();
+      reg.map.on("zoomend", refreshLabels);
+      reg.map.on("overlayadd overlayremove", api.onlineChanged);
+      if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
+        new QWebChannel(qt.webChannelTransport, function (channel) {
+          bridge = channel.objects.atlasBridge;
+          callBridge("pageReady", JSON.stringify({ booted: true }));
+        });
+      }
+      document.documentElement.setAttribute("data-atlas-booted", "1");
+    },
+
+    /* Python calls this once the page is ready: the dataset's places, categories and
+     * arcs (cfg = viewer.pageconfig.page_config). Markers are created here, by id. */
+    load: function (cfg) {
+      if (loaded) return false;
+      loaded = true;
+      config.places = cfg.places;
+      config.categories = cfg.categories;
+      config.links = cfg.links || [];
+      config.title = cfg.title;
+      if (cfg.online === false) withdrawOnline();
+      config.places.forEach(function (p) { placeInfo[p.id] = p; });
+      config.places.forEach(function (info) {
+        var id = info.id;
+        var refs = createPlace(info);
+        reg.places[id] = refs;
         var label = el("span", "atlas-label-text", info.name);
         refs.marker.bindTooltip(label, {
           permanent: true, direction: "right", offset: [12, 0], className: "atlas-label", interactive: false
@@ -392,17 +445,9 @@ var Atlas = (function () {
       });
       addArcs();
       addLegend();
-      addElsewhere();
-      reg.map.on("zoomend", refreshLabels);
-      reg.map.on("overlayadd overlayremove", api.onlineChanged);
       refreshLabels();
-      if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
-        new QWebChannel(qt.webChannelTransport, function (channel) {
-          bridge = channel.objects.atlasBridge;
-          callBridge("pageReady", JSON.stringify({ places: Object.keys(reg.places).length }));
-        });
-      }
       document.documentElement.setAttribute("data-atlas-ready", "1");
+      return JSON.stringify({ places: Object.keys(reg.places).length });
     },
 
     /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]} */
