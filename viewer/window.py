@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,18 @@ from .timeline_strip import StripItem, TimelineStrip
 from .timestate import TimeState
 
 log = logging.getLogger(__name__)
+
+#: Set to the spawning process's time.time() (benches/run.py), the app prints when it
+#: first painted the map, with every marker, as seconds since it was spawned.
+STARTUP_REPORT_ENV = "ECA_REPORT_STARTUP"
+
+
+def report_startup(markers: int) -> None:
+    spawned = os.environ.pop(STARTUP_REPORT_ENV, None)  # once per process
+    if spawned:
+        seconds = time.time() - float(spawned)
+        print(f"STARTUP first_paint_s={seconds:.4f} markers={markers}", flush=True)
+
 
 #: Windows opened from File > Open live here until closed (Qt does not own top-levels).
 _open_windows: list[MainWindow] = []
@@ -610,6 +624,7 @@ class MainWindow(QMainWindow):
         if self.is_ready:
             return
         self.is_ready = True
+        report_startup(len(self.dataset.places))
         # The widget composites the page's frame a moment after the browser paints it.
         QTimer.singleShot(120, self.ready.emit)
 
