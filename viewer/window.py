@@ -113,6 +113,11 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(900, 600)
 
         self.map_view = MapView({p.id for p in dataset.places}, self)
+        # Online tile layers are offered in the switcher; tiles are fetched (from the tile
+        # hosts only) once the reader turns a layer on. --offline removes them altogether.
+        self.map_view.set_online_allowed(online)
+        # First, so QtWebEngine starts its renderer while the rest of the window is built.
+        self.map_view.show_atlas(page_config(dataset, online=online))
         self.strip = TimelineStrip(self.local_zone, self)
         self.model = EventTableModel(dataset, self.index.events, self.local_zone)
         self.proxy = EventFilterProxy(self)
@@ -145,10 +150,6 @@ class MainWindow(QMainWindow):
         self.strip.setFullRange(ts(self.time_state.minimum), ts(self.time_state.maximum))
         self.strip.setRange(ts(dataset.core_start), ts(dataset.core_end))
         self._restore(at)
-        # Online tile layers are offered in the switcher; tiles are fetched (from the tile
-        # hosts only) once the reader turns a layer on. --offline removes them altogether.
-        self.map_view.set_online_allowed(online)
-        self.map_view.show_atlas(page_config(dataset, online=online))
         self.filter_bar.set_counts(len(self.visible_ids), len(self.index.events))
         self._on_time_changed()
 
