@@ -7,6 +7,7 @@ its own words. Everything is plain text and wraps to the panel.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -31,6 +32,23 @@ class DisagreementsView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._dataset = dataset
+        self._zone = local_zone
+        self._rows: list[list[str]] = []
+        self._built = False
+        self.claim_count = sum(c.disagrees for e in dataset.events for c in e.claims)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Built when first shown: the cards cost more than half of the window's start-up
+        # (0.58 s of 1.37 s for the real dataset's 16 claims, measured) and sit in a tab.
+        self._build()
+        super().showEvent(event)
+
+    def _build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        dataset, local_zone = self._dataset, self._zone
         sources = {s.id: s for s in dataset.sources}
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -42,13 +60,10 @@ class DisagreementsView(QScrollArea):
                 "color: #6b6255;",
             )
         )
-        self._rows: list[list[str]] = []
-        self.claim_count = 0
         for event in dataset.events:
             for claim in event.claims:
                 if not claim.disagrees:
                     continue
-                self.claim_count += 1
                 when = format_in(event.start, local_zone, event.precision)  # type: ignore[arg-type]
                 layout.addWidget(
                     plain_label(
@@ -91,4 +106,5 @@ class DisagreementsView(QScrollArea):
 
     def rows(self) -> list[list[str]]:
         """Every row as text (for tests): claim rows, then one per source's value."""
+        self._build()
         return [list(r) for r in self._rows]
