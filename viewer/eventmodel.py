@@ -31,7 +31,8 @@ class EventTableModel(QAbstractTableModel):
         self.dataset = dataset
         self.events = events
         self.local_zone = local_zone
-        self._when = [format_in(e.start, local_zone, e.precision) for e in events]
+        # Formatted when first shown: formatting 100,000 dates up front took seconds.
+        self._when: list[str | None] = [None] * len(events)
         self._current: set[int] = set()
         self._happened = 0
         self._bold = QFont()
@@ -60,7 +61,7 @@ class EventTableModel(QAbstractTableModel):
         event = self.events[row]
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return self._when[row]
+                return self._when_text(row)
             if col == 2:
                 marks = " ⚖" if event.has_disagreement else ""
                 return event.title + marks
@@ -83,8 +84,15 @@ class EventTableModel(QAbstractTableModel):
         if role == self.EventIdRole:
             return event.id
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self._when[row]}, {category_style(event.category).label}, {event.title}"
+            return f"{self._when_text(row)}, {category_style(event.category).label}, {event.title}"
         return None
+
+    def _when_text(self, row: int) -> str:
+        when = self._when[row]
+        if when is None:
+            event = self.events[row]
+            when = self._when[row] = format_in(event.start, self.local_zone, event.precision)
+        return when
 
     def set_time_state(self, current_rows: set[int], happened: int) -> None:
         """Restyle only the rows whose look changed."""

@@ -1,10 +1,17 @@
-"""Small helpers that keep a slider move cheap with many events, against brute force."""
+"""What keeps a slider move and the window's start cheap with many events."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from hypothesis import given
 from hypothesis import strategies as st
+from pytestqt.qtbot import QtBot
 
+from benches.synth import generate
+from viewer.dataset import load_dataset
+from viewer.disagreements import PAGE, DisagreementsView
 from viewer.eventmodel import changed_rows
 from viewer.timeline_strip import _uncovered
 
@@ -51,3 +58,21 @@ def test_changed_rows_is_the_span_of_the_rows_that_change(
     )
     expected = (min(rows), max(rows)) if rows else None
     assert changed_rows(set(current), set(new_current), happened, new_happened) == expected
+
+
+def test_disagreements_are_built_a_page_at_a_time(qtbot: QtBot, tmp_path: Path) -> None:
+    data = load_dataset(generate(3000, tmp_path, n_places=40))
+    disputed = [(e, c) for e in data.events for c in e.claims if c.disagrees]
+    assert len(disputed) > PAGE
+    view = DisagreementsView(data, ZoneInfo(data.display_timezone))
+    qtbot.addWidget(view)
+    assert view.claim_count == len(disputed)
+    rows = view.rows()  # every claim, built or not
+    assert sum(row[0].startswith("⚖") for row in rows) == len(disputed)
+    assert view._built == PAGE
+    view._more.click()
+    assert view._built == min(2 * PAGE, len(disputed))
+    while view._built < len(disputed):
+        view.show_more()
+    assert view._more.isHidden()
+    assert view.rows() == rows
