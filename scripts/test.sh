@@ -10,7 +10,8 @@ echo "== ruff"
 echo "== mypy (Qt-free modules)"
 .venv/bin/mypy viewer/model.py viewer/errors.py viewer/quotes.py viewer/dataset.py viewer/timeline.py \
   viewer/clocks.py viewer/jsvalue.py viewer/style.py viewer/paths.py viewer/cli.py viewer/geocode.py \
-  viewer/mapbuilder.py viewer/pageconfig.py viewer/causality.py viewer/filters.py
+  viewer/mapbuilder.py viewer/pageconfig.py viewer/causality.py viewer/filters.py viewer/geodesy.py \
+  viewer/mapstate.py
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
 echo "== packaged app: build, measure, start it headless and offline (--self-test)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -15,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import REPO
 from geopy.location import Location
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,15 +28,12 @@ from viewer.dataset import load_dataset
 from viewer.geocode import (
     Point,
     apply_updates,
-    bearing_deg,
     compare,
-    compass_point,
-    describe_offset,
-    distance_m,
     geocode_main,
     provenance,
     queries_for,
 )
+from viewer.geodesy import bearing_deg, compass_point, describe_offset, distance_m
 from viewer.model import Place
 
 # --------------------------------------------------------------------------- fixtures
@@ -293,6 +293,28 @@ def test_bearing_range_and_distance_symmetry(
     assert 0.0 <= bearing_deg(pa, pb) < 360.0
     assert distance_m(pa, pb) == pytest.approx(distance_m(pb, pa), rel=1e-9, abs=1e-6)
     assert 0.0 <= distance_m(pa, pb) <= 20_004_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(coords, coords)
+def test_distance_is_geopys(a: tuple[float, float], b: tuple[float, float]) -> None:
+    """viewer.geodesy calls geographiclib itself (geopy is slow to import): same answers."""
+    from geopy.distance import geodesic
+
+    expected = geodesic(a, b, ellipsoid="WGS-84").meters
+    assert distance_m(pt(*a), pt(*b)) == pytest.approx(expected, rel=1e-12, abs=1e-6)
+
+
+def test_the_window_imports_neither_geopy_nor_jsonschema() -> None:
+    """Both are slow to import (~0.4 s and ~0.15 s) and the first paint needs neither."""
+    code = (
+        "import sys, viewer.window; "
+        "print(sorted({'geopy', 'jsonschema'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- pure comparison

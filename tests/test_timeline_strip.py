@@ -604,3 +604,44 @@ def test_ensure_visible_and_cursor_outside(strip: TimelineStrip) -> None:
     assert start <= bgw(2003, 3, 20, 12) <= end
     assert end - start == pytest.approx(CORE[1] - CORE[0])
     strip.grab()
+
+
+def test_many_highlighted_items_emphasise_what_shows(qtbot: QtBot) -> None:
+    """Thousands of current events (as at 100,000 events): only the emphases that would
+    show are painted, and together they still cover every highlighted span of each lane."""
+    rng = random.Random(5)
+    names = list(COLORS)
+    items = [
+        day_item(f"d{k}", CORE[0] + rng.randrange(13 * 24) * HOUR, rng.choice((1, 2)), name, "")
+        for k, name in enumerate(rng.choice(names) for _ in range(3000))
+    ]
+    items += [tick(f"t{k}", CORE[0] + rng.random() * 13 * DAY, "attack", "") for k in range(500)]
+    widget = TimelineStrip(BAGHDAD)
+    qtbot.addWidget(widget)
+    widget.setItems(items)
+    widget.setRange(*CORE)
+    widget.resize(1200, 100)
+    widget.show()
+    qtbot.waitExposed(widget)
+    plain = widget.grab().toImage()
+    now = CORE[0] + 6.5 * DAY
+    current = [item.id for item in items if item.start <= now < item.end]
+    widget.setHighlighted(current)
+    shown = widget._emphasised()
+    assert 0 < len(shown) < len(current) / 2
+
+    def pixels(indices: list[int], lane: int) -> set[int]:
+        xs = [(widget.xAt(widget._starts[i]), widget.xAt(widget._draw_end[i])) for i in indices]
+        return {
+            x
+            for i, (a, b) in zip(indices, xs, strict=True)
+            if widget._lane[i] == lane
+            for x in range(int(a), int(b))
+        }
+
+    for lane in range(3):
+        assert pixels(shown, lane) == pixels(widget._hl_idx, lane)
+    started = time.perf_counter()
+    lit = widget.grab().toImage()
+    assert time.perf_counter() - started < 1.0
+    assert lit != plain

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from .causality import CausalGraph
 from .clocks import clocks
-from .geocode import describe_offset
+from .geodesy import describe_offset
 from .model import ClaimValue, Dataset, Event, Place
 from .style import category_style
 

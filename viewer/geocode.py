@@ -33,8 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from geographiclib.geodesic import Geodesic
-from geopy.distance import geodesic
 from geopy.exc import (
     GeocoderInsufficientPrivileges,
     GeocoderRateLimited,
@@ -49,6 +47,7 @@ from geopy.geocoders import Nominatim
 from . import __version__, paths
 from .dataset import build, parse_json, read_file, validate
 from .errors import DatasetError
+from .geodesy import Point, describe_offset, distance_m, format_distance
 from .model import Dataset, Place
 
 #: Nominatim's public server; its usage policy allows at most one request per second.
@@ -58,70 +57,6 @@ DEFAULT_MIN_DELAY = 1.0
 DEFAULT_TIMEOUT = 10.0
 #: `coord_source` is a schema "text": at most this many characters.
 MAX_TEXT = 2000
-
-COMPASS_16 = (
-    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
-    "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
-)  # fmt: skip
-
-
-# --------------------------------------------------------------------------- geodesy
-
-
-class LatLon(Protocol):
-    """Anything with WGS84 coordinates in degrees, such as a `Place`."""
-
-    @property
-    def lat(self) -> float: ...
-
-    @property
-    def lon(self) -> float: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    lat: float
-    lon: float
-
-
-def distance_m(a: LatLon, b: LatLon) -> float:
-    """Geodesic distance from `a` to `b` on the WGS84 ellipsoid, in metres."""
-    return float(geodesic((a.lat, a.lon), (b.lat, b.lon), ellipsoid="WGS-84").meters)
-
-
-def bearing_deg(a: LatLon, b: LatLon) -> float:
-    """Initial bearing of the geodesic from `a` to `b`, degrees clockwise from north, [0, 360)."""
-    azimuth = float(Geodesic.WGS84.Inverse(a.lat, a.lon, b.lat, b.lon)["azi1"])
-    bearing = azimuth % 360.0
-    return 0.0 if bearing >= 360.0 else bearing  # -1e-17 % 360 rounds to 360.0
-
-
-def compass_point(bearing: float, points: int = 8) -> str:
-    """The nearest point of a 4-, 8- or 16-point compass rose ("N", "NE", "NNE"...)."""
-    if points not in (4, 8, 16):
-        raise ValueError(f"a compass rose has 4, 8 or 16 points, not {points}")
-    step = 360.0 / points
-    index = round((bearing % 360.0) / step) % points
-    return COMPASS_16[index * (16 // points)]
-
-
-def format_distance(metres: float) -> str:
-    """'850 m', '4.2 km', '412 km'."""
-    if metres < 999.5:
-        return f"{metres:.0f} m"
-    if metres < 9950.0:
-        return f"{metres / 1000:.1f} km"
-    return f"{metres / 1000:,.0f} km"
-
-
-def describe_offset(a: LatLon, b: LatLon, points: int = 8) -> str:
-    """Where `b` lies as seen from `a`, e.g. "412 km NW" ("0 m" if they coincide)."""
-    metres = distance_m(a, b)
-    text = format_distance(metres)
-    if text == "0 m":
-        return text
-    return f"{text} {compass_point(bearing_deg(a, b), points)}"
-
 
 # --------------------------------------------------------------------------- comparison
 

@@ -40,21 +40,21 @@ def normalize(text: str) -> NormalizedText:
     offsets: list[int] = []
     translated = text.translate(_QUOTE_CHARS)
     pos = 0
-    for match in _SPACE.finditer(translated):
-        for i in range(pos, match.start()):
-            out.append(translated[i])
-            offsets.append(i)
+    for match in _SPACE.finditer(translated):  # copied a run at a time, not per character
+        out.append(translated[pos : match.start()])
+        offsets.extend(range(pos, match.start()))
         out.append(" ")
         offsets.append(match.start())
         pos = match.end()
-    for i in range(pos, len(translated)):
-        out.append(translated[i])
-        offsets.append(i)
+    out.append(translated[pos:])
+    offsets.extend(range(pos, len(translated)))
     return NormalizedText("".join(out), tuple(offsets), len(text))
 
 
 def normalize_quote(quote: str) -> str:
-    return _SPACE.sub(" ", quote.translate(_QUOTE_CHARS)).strip()
+    if not quote.isascii():  # the quote characters to straighten are all non-ASCII
+        quote = quote.translate(_QUOTE_CHARS)
+    return " ".join(quote.split())  # split() takes the same whitespace as `\s` (faster)
 
 
 def find_quote(source: NormalizedText, quote: str) -> tuple[int, int] | None:
@@ -66,6 +66,23 @@ def find_quote(source: NormalizedText, quote: str) -> tuple[int, int] | None:
     if index < 0:
         return None
     return source.original_span(index, index + len(needle))
+
+
+class QuoteFinder:
+    """`find_quote` for many quotes in one source, each answer kept: validating and
+    building a dataset look up the same quotes, and large datasets repeat many of them."""
+
+    def __init__(self, source: NormalizedText) -> None:
+        self.source = source
+        self._found: dict[str, tuple[int, int] | None] = {}
+
+    def find(self, quote: str) -> tuple[int, int] | None:
+        """The [start, end) span of `quote` in the original text, or None if absent."""
+        try:
+            return self._found[quote]
+        except KeyError:
+            span = self._found[quote] = find_quote(self.source, quote)
+            return span
 
 
 def closest_passage(source: NormalizedText, quote: str, context: int = 0) -> str:

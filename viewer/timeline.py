@@ -51,12 +51,13 @@ class TimeIndex:
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self.events: tuple[Event, ...] = tuple(
-            sorted(dataset.events, key=lambda e: (ts(e.start), e.id))
-        )
+        # Each start converted once (timestamp() of an aware datetime is slow at 100,000);
+        # the position in the input breaks ties as a stable sort would.
+        keyed = sorted((ts(e.start), e.id, i) for i, e in enumerate(dataset.events))
+        self.events: tuple[Event, ...] = tuple(dataset.events[i] for _, _, i in keyed)
         self.by_id: dict[str, Event] = {e.id: e for e in self.events}
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.events)}
-        self._starts = [ts(e.start) for e in self.events]
+        self._starts = [start for start, _, _ in keyed]
         self._ends = [ts(e.effective_end) for e in self.events]
         # Events grouped by duration class (durations within a factor of two): an event of
         # class k can only be current if it started less than the class's longest duration

@@ -58,6 +58,9 @@ DRAG_PX = 4.0  # a press on an item that moves further than this becomes a seek-
 ZOOM_STEP = 0.8  # span factor per wheel notch (120 units)
 PAN_STEP = 0.15  # fraction of the visible span per wheel notch
 SPARSE_TICKS = 400  # below this many visible ticks, draw each with its diamond
+#: Up to this many highlighted items in view, each is emphasised; past it, only the ones
+#: that would show (see `TimelineStrip._emphasised`).
+EMPHASIS_EACH = 64
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -101,6 +104,28 @@ def _running_max(values: list[float]) -> list[float]:
             m = v
         out.append(m)
     return out
+
+
+def _uncovered(spans: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices, in order, of the `spans` (x ranges, in drawing order) that the spans drawn
+    after them do not cover entirely."""
+    starts: list[float] = []  # the union of the later spans: disjoint, sorted
+    ends: list[float] = []
+    keep = []
+    for index in range(len(spans) - 1, -1, -1):
+        a, b = spans[index]
+        k = bisect_right(starts, a) - 1
+        if k >= 0 and ends[k] >= b:
+            continue
+        keep.append(index)
+        lo = bisect_left(ends, a)  # the first interval that ends at or after a
+        hi = bisect_right(starts, b)  # past the last one that starts at or before b
+        if lo < hi:
+            a, b = min(a, starts[lo]), max(b, ends[hi - 1])
+        starts[lo:hi] = [a]
+        ends[lo:hi] = [b]
+    keep.reverse()
+    return keep
 
 
 def _pen(color: QColor, width: float, cap: Qt.PenCapStyle = Qt.PenCapStyle.SquareCap) -> QPen:
@@ -909,7 +934,7 @@ class TimelineStrip(QWidget):
         g = self._g
         p.save()
         p.setClipRect(QRectF(g.x0, 0, g.x1 - g.x0, self.height()))
-        for i in self._hl_idx:
+        for i in self._emphasised():
             self._paint_item_emphasis(p, i, strong=True)
         if self._hover is not None and self._hover[0] == "item":
             self._paint_item_emphasis(p, self._hover[1], strong=False)
@@ -923,6 +948,38 @@ class TimelineStrip(QWidget):
             p.setPen(QPen(_alpha(self.palette().color(QPalette.ColorRole.Highlight), 0.8), 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 5, 5)
+
+    def _emphasised(self) -> list[int]:
+        """The highlighted items to emphasise, in drawing order: those in view. When there
+        are many (thousands at 100,000 events, each costing several antialiased shapes on
+        every update), a span wholly under spans emphasised after it in its lane is left
+        out, and so is a tick drawn at the same pixel and colour as a later one."""
+        vs, ve = self._view
+        starts, ends, lanes = self._starts, self._draw_end, self._lane
+        shown = [i for i in self._hl_idx if ends[i] >= vs and starts[i] <= ve]
+        if len(shown) <= EMPHASIS_EACH:
+            return shown
+        g = self._g
+        lo_x, hi_x = g.x0 - 12.0, g.x1 + 12.0
+        scale = (g.x1 - g.x0) / (ve - vs)  # xAt(t) is g.x0 + (t - vs) * scale
+        keep: set[int] = set()
+        ticks: dict[tuple[int, int], int] = {}
+        by_lane: dict[int, list[int]] = {}
+        for i in shown:
+            if lanes[i] < 0:
+                x = g.x0 + (starts[i] - vs) * scale
+                ticks[round(x), self._cidx[i]] = i  # the last one drawn wins
+            else:
+                by_lane.setdefault(lanes[i], []).append(i)
+        keep.update(ticks.values())
+        for members in by_lane.values():
+            spans = []
+            for i in members:  # placed as `_paint_item_emphasis` places them
+                x = g.x0 + (starts[i] - vs) * scale
+                end_x = g.x0 + (ends[i] - vs) * scale
+                spans.append((max(x, lo_x), min(max(end_x, x + 2.0), hi_x)))
+            keep.update(members[k] for k in _uncovered(spans))
+        return [i for i in shown if i in keep]
 
     def _theme_or_make(self) -> _Theme:
         if self._theme is None:

@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from . import APP_NAME, __version__
 from .causality import CausalGraph, Trace, drawable_links, link_id
-from .clocks import clocks, cursor_text
+from .clocks import cursor_text, format_in
 from .dataset import load_dataset
 from .detailpanel import DetailPanel
 from .disagreements import DisagreementsView
@@ -40,6 +41,7 @@ from .errors import DatasetError
 from .eventmodel import EventFilterProxy, EventTableModel
 from .filterbar import FilterBar
 from .filters import EventFilter, visible_events
+from .mapstate import MapExtras, latest_by_place
 from .mapview import MapView
 from .model import Dataset, Event
 from .pageconfig import page_config
@@ -458,13 +460,14 @@ class MainWindow(QMainWindow):
         moment = self.time_state.moment
         snap = self.index.snapshot(moment)
         current_events = [self.index.by_id[i] for i in snap.current]
+        latest_current = latest_by_place(current_events)
         focus = self.focused_event()
         places: dict[str, dict[str, Any]] = {}
         for place in self.dataset.places:
             state = snap.places[place.id]
+            event: Event | None
             if state is PlaceState.CURRENT:
-                here = [e for e in current_events if place.id in e.places]
-                event: Event | None = here[-1]
+                event = latest_current[place.id]
             elif state is PlaceState.PAST:
                 event = self.index.latest_at_place(place.id, moment)
             else:
@@ -492,26 +495,11 @@ class MainWindow(QMainWindow):
 
     def _map_extras(self, moment: datetime) -> dict[str, Any]:
         """Arcs that have happened, places hidden by filters, the traced chain."""
-        t = ts(moment)
-        visible = self.visible_ids
-        links = sorted(
-            arc_id
-            for link, arc_id in self._arcs
-            if ts(self.index.by_id[link.effect].start) <= t
-            and link.cause in visible
-            and link.effect in visible
-        )
-        hidden: list[str] = []
-        if self.event_filter.active:
-            shown_places = {p for e in visible for p in self.index.by_id[e].places}
-            hidden = sorted(p.id for p in self.dataset.places if p.id not in shown_places)
-        traced: list[str] = []
-        traced_links: list[str] = []
-        if self.trace is not None:
-            chain = self.trace.events
-            traced = sorted({p for e in chain for p in self.index.by_id[e].places})
-            traced_links = sorted(link_id(k) for k in self.graph.links_within(chain))
-        return {"links": links, "hidden": hidden, "traced": traced, "tracedLinks": traced_links}
+        return self._extras.at(ts(moment), self.visible_ids, self.event_filter.active, self.trace)
+
+    @cached_property
+    def _extras(self) -> MapExtras:
+        return MapExtras(self.index, self.graph, self.dataset.places, [k for k, _ in self._arcs])
 
     # ---- filters and traces ---------------------------------------------------------------
     def set_filter(self, event_filter: EventFilter) -> None:
@@ -578,7 +566,7 @@ class MainWindow(QMainWindow):
     def _when(self, event: Event) -> str:
         when = self._when_cache.get(event.id)
         if when is None:
-            when = clocks(event.start, self.dataset.display_timezone, event.precision).local
+            when = format_in(event.start, self.local_zone, event.precision)  # clocks().local
             self._when_cache[event.id] = when
         return when
 

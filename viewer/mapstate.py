@@ -1,0 +1,137 @@
+"""What the map shows at a moment, computed so that a slider move costs little. Qt-free.
+
+The window asks on every move which event each place shows and which arcs have happened.
+Scanning every current event per place, or every arc per move, grows with the dataset
+(13.6 ms and 16 ms per move at 10,000 events); these answer in one pass over the
+current events and, for arcs, in a bisection plus work only when the answer changes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import compress
+
+from .causality import CausalGraph, Trace, link_id
+from .model import Event, Link, Place
+from .timeline import TimeIndex, ts
+
+
+def latest_by_place(events: Iterable[Event]) -> dict[str, Event]:
+    """For each place, the last of `events` (given in start order) that touches it."""
+    latest: dict[str, Event] = {}
+    for event in events:
+        for place_id in event.places:
+            latest[place_id] = event
+    return latest
+
+
+class ArcSchedule:
+    """Arcs that have happened by a time: those whose effect has started.
+
+    Answers are the arc ids sorted by id, the same list object while it does not change.
+    A move costs a bisection; a move that changes how many arcs have happened costs the
+    arcs that changed plus one C-speed pass to list the answer.
+    """
+
+    def __init__(self, arcs: Iterable[tuple[str, float]]) -> None:
+        """`arcs`: (arc id, when its effect starts as a UTC timestamp)."""
+        by_time = sorted(arcs, key=lambda arc: arc[1])
+        self._starts = [when for _, when in by_time]
+        by_id = sorted(range(len(by_time)), key=lambda i: by_time[i][0])
+        self._ids = [by_time[i][0] for i in by_id]
+        rank = [0] * len(by_time)
+        for position, i in enumerate(by_id):
+            rank[i] = position
+        self._rank = rank  # where the i-th arc to happen stands in id order
+        self._shown = bytearray(len(by_time))  # by id order: 1 if it has happened
+        self._count = 0
+        self._answer: list[str] = []
+
+    def at(self, t: float) -> list[str]:
+        """Ids of the arcs whose effect starts at or before timestamp `t`, sorted."""
+        count = bisect_right(self._starts, t)
+        if count != self._count:
+            low, high = sorted((count, self._count))
+            flag = 1 if count > self._count else 0
+            for position in self._rank[low:high]:
+                self._shown[position] = flag
+            self._count = count
+            self._answer = list(compress(self._ids, self._shown))
+        return self._answer
+
+
+class MapExtras:
+    """The map's arcs, places hidden by filters and the traced chain, per moment.
+
+    Filters and traces are recognised by identity: the window makes a new `visible` set
+    and a new `Trace` whenever they change, and the answers for them are kept until then.
+    """
+
+    def __init__(
+        self, index: TimeIndex, graph: CausalGraph, places: Sequence[Place], arcs: Sequence[Link]
+    ) -> None:
+        """`arcs`: the links the map draws (see `causality.drawable_links`)."""
+        self.index = index
+        self.graph = graph
+        self.places = places
+        self.arcs = arcs
+        self._visible: frozenset[str] | None = None
+        self._schedule = ArcSchedule(())
+        self._hidden_for: frozenset[str] | None = None
+        self._hidden_filtered = False
+        self._hidden: list[str] = []
+        self._trace: Trace | None = None
+        self._traced: tuple[list[str], list[str]] = ([], [])
+
+    def at(
+        self, t: float, visible: frozenset[str], filtered: bool, trace: Trace | None
+    ) -> dict[str, list[str]]:
+        """What `MainWindow` sends as "links", "hidden", "traced" and "tracedLinks".
+
+        `visible`: ids of the events the filters let through; `filtered`: whether a filter
+        is on (else nothing is hidden); `t`: the moment as a UTC timestamp.
+        """
+        if visible is not self._visible:
+            self._visible = visible
+            self._schedule = ArcSchedule(self._arc_times(visible))
+        traced, traced_links = self._traced_for(trace)
+        return {
+            "links": self._schedule.at(t),
+            "hidden": self._hidden_places(visible, filtered),
+            "traced": traced,
+            "tracedLinks": traced_links,
+        }
+
+    def _arc_times(self, visible: frozenset[str]) -> list[tuple[str, float]]:
+        by_id = self.index.by_id
+        return [
+            (link_id(link), ts(by_id[link.effect].start))
+            for link in self.arcs
+            if link.cause in visible and link.effect in visible
+        ]
+
+    def _hidden_places(self, visible: frozenset[str], filtered: bool) -> list[str]:
+        if visible is not self._hidden_for or filtered != self._hidden_filtered:
+            self._hidden_for, self._hidden_filtered = visible, filtered
+            self._hidden = hidden_places(self.places, self.index, visible) if filtered else []
+        return self._hidden
+
+    def _traced_for(self, trace: Trace | None) -> tuple[list[str], list[str]]:
+        if trace is not self._trace:
+            self._trace = trace
+            self._traced = traced_parts(self.index, self.graph, trace) if trace else ([], [])
+        return self._traced
+
+
+def hidden_places(places: Iterable[Place], index: TimeIndex, visible: Iterable[str]) -> list[str]:
+    """Ids of the places no visible event touches, sorted."""
+    shown = {p for event_id in visible for p in index.by_id[event_id].places}
+    return sorted(p.id for p in places if p.id not in shown)
+
+
+def traced_parts(index: TimeIndex, graph: CausalGraph, trace: Trace) -> tuple[list[str], list[str]]:
+    """The places of a traced chain and the ids of the links within it, each sorted."""
+    chain = trace.events
+    places = sorted({p for event_id in chain for p in index.by_id[event_id].places})
+    return places, sorted(link_id(link) for link in graph.links_within(chain))
