@@ -388,27 +388,46 @@ var Atlas = (function () {
     return Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
   }
 
+  var ARC_LOOKS = {
+    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5" },
+    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dashArray: "6 5" },
+    traced: { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
+  };
+
+  /* Only arcs whose look changed are touched: each arc keeps the look last applied
+   * ("" = not shown), and only arcs shown before or now can change. */
+  var arcsOn = {};      // link id -> true while its arc is on the map
+
   function applyArcs(visible, traced) {
     var show = {};
     (visible || []).forEach(function (id) { show[id] = true; });
     var tracedSet = {};
     (traced || []).forEach(function (id) { tracedSet[id] = true; });
     var anyTrace = traced && traced.length > 0;
-    Object.keys(arcs).forEach(function (id) {
+    var ids = Object.keys(arcsOn).concat(Object.keys(show).filter(function (id) { return !arcsOn[id]; }));
+    ids.forEach(function (id) {
       var arc = arcs[id];
-      var on = !!show[id];
-      if (on && !arcLayer.hasLayer(arc.line)) { arcLayer.addLayer(arc.line); arcLayer.addLayer(arc.head); }
-      if (!on && arcLayer.hasLayer(arc.line)) { arcLayer.removeLayer(arc.line); arcLayer.removeLayer(arc.head); }
-      if (!on) return;
-      var inTrace = !!tracedSet[id];
-      arc.line.setStyle(inTrace
-        ? { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
-        : { color: "#5b4a8a", weight: 2, opacity: anyTrace ? 0.25 : 0.75, dashArray: "6 5" });
-      var node = arc.head.getElement();
+      if (!arc) return;
+      var look = !show[id] ? "" : tracedSet[id] ? "traced" : anyTrace ? "faded" : "plain";
+      if (arc.look === look) return;
+      arc.look = look;
+      if (!look) {
+        arcLayer.removeLayer(arc.line);
+        arcLayer.removeLayer(arc.head);
+        delete arcsOn[id];
+        return;
+      }
+      arc.line.setStyle(ARC_LOOKS[look]);   // before adding: the path is made in this style
+      if (!arcsOn[id]) {
+        arcLayer.addLayer(arc.line);
+        arcLayer.addLayer(arc.head);
+        arcsOn[id] = true;
+      }
+      var node = arc.head.getElement();   // a new element each time the head is added
       if (node) {
         node.firstChild.style.transform = "rotate(" + arc.angle + "deg)";
-        node.classList.toggle("traced", inTrace);
-        node.style.opacity = inTrace || !anyTrace ? "1" : "0.3";
+        node.classList.toggle("traced", look === "traced");
+        node.style.opacity = look === "faded" ? "0.3" : "1";
       }
     });
   }
@@ -418,6 +437,10 @@ var Atlas = (function () {
     return refs && refs.marker.getElement();
   }
 
+  /* What was last written to each marker's element, so that an update touches only
+   * what changed: {node, state, shape, color, disputed} by place id. */
+  var placeDone = {};
+
   function applyPlace(id, s) {
     var refs = reg.places[id];
     if (!refs) return;
@@ -426,15 +449,35 @@ var Atlas = (function () {
     var node = refs.marker.getElement();
     var cat = config.categories[s.category] || null;
     if (node) {
-      node.classList.remove("state-current", "state-past", "state-future");
-      node.classList.add("state-" + s.state);
-      Object.keys(config.categories).forEach(function (key) {
-        node.classList.remove("shape-" + config.categories[key].shape);
-      });
-      node.classList.add("shape-" + (cat ? cat.shape : "dot"));
-      node.style.setProperty("--cat-color", cat ? cat.color : "#777");
-      node.setAttribute("data-state", s.state);
-      node.classList.toggle("disputed", !!s.disputed);
+      var done = placeDone[id];
+      if (!done || done.node !== node) {   // a new element: clear what it may carry
+        done = placeDone[id] = { node: node };
+        node.classList.remove("state-current", "state-past", "state-future");
+        Object.keys(config.categories).forEach(function (key) {
+          node.classList.remove("shape-" + config.categories[key].shape);
+        });
+      }
+      if (done.state !== s.state) {
+        if (done.state) node.classList.remove("state-" + done.state);
+        node.classList.add("state-" + s.state);
+        node.setAttribute("data-state", s.state);
+        done.state = s.state;
+      }
+      var shape = cat ? cat.shape : "dot";
+      if (done.shape !== shape) {
+        if (done.shape) node.classList.remove("shape-" + done.shape);
+        node.classList.add("shape-" + shape);
+        done.shape = shape;
+      }
+      var catColor = cat ? cat.color : "#777";
+      if (done.color !== catColor) {
+        node.style.setProperty("--cat-color", catColor);
+        done.color = catColor;
+      }
+      if (done.disputed !== !!s.disputed) {
+        node.classList.toggle("disputed", !!s.disputed);
+        done.disputed = !!s.disputed;
+      }
     }
     if (refs.area && (prev.state !== s.state || prev.category !== s.category)) {
       var color = cat ? cat.color : "#7a6f5c";
@@ -446,11 +489,15 @@ var Atlas = (function () {
       var areaNode = refs.area.getElement();
       if (areaNode) areaNode.classList.toggle("atlas-area-current", s.state === "current");
     }
-    refs.marker.setZIndexOffset(s.state === "current" ? 1000 : s.state === "past" ? 100 : 0);
+    // setZIndexOffset places the marker again (a style write): only on a change.
+    var z = s.state === "current" ? 1000 : s.state === "past" ? 100 : 0;
+    if (refs.marker.options.zIndexOffset !== z) refs.marker.setZIndexOffset(z);
   }
 
   /* Places whose events are all filtered out are hidden; with a trace on, places
-   * outside the chain fade. */
+   * outside the chain fade. Only places whose flags changed are touched. */
+  var hiddenDone = {};  // place id -> {marker, label, area: elements; hidden, traced, untraced}
+
   function applyHidden(hidden, traced) {
     var h = {}, t = {};
     hidden.forEach(function (id) { h[id] = true; });
@@ -458,19 +505,25 @@ var Atlas = (function () {
     var tracing = traced.length > 0;
     Object.keys(reg.places).forEach(function (id) {
       var refs = reg.places[id];
+      var flags = { hidden: !!h[id], traced: !!t[id], untraced: tracing && !t[id] };
+      hiddenIds[id] = flags.hidden;
       var node = refs.marker.getElement();
+      var label = labels[id] ? labels[id].getElement() : null;
+      var area = refs.area ? refs.area.getElement() : null;
+      var done = hiddenDone[id];
+      if (done && done.marker === node && done.label === label && done.area === area &&
+          done.hidden === flags.hidden && done.traced === flags.traced && done.untraced === flags.untraced) return;
       if (node) {
-        node.classList.toggle("filtered-out", !!h[id]);
-        node.classList.toggle("traced", !!t[id]);
-        node.classList.toggle("untraced", tracing && !t[id]);
+        node.classList.toggle("filtered-out", flags.hidden);
+        node.classList.toggle("traced", flags.traced);
+        node.classList.toggle("untraced", flags.untraced);
       }
-      var label = labels[id] && labels[id].getElement();
-      if (label) label.classList.toggle("filtered-out", !!h[id]);
-      if (refs.area) {
-        var a = refs.area.getElement();
-        if (a) a.classList.toggle("filtered-out", !!h[id]);
-      }
-      hiddenIds[id] = !!h[id];
+      if (label) label.classList.toggle("filtered-out", flags.hidden);
+      if (area) area.classList.toggle("filtered-out", flags.hidden);
+      flags.marker = node;
+      flags.label = label;
+      flags.area = area;
+      hiddenDone[id] = flags;
     });
   }
 
@@ -491,7 +544,9 @@ var Atlas = (function () {
     // Far-away places (Washington, Fort Bragg) are named in a box rather than
     // yanking the map across the world.
     var box = document.getElementById("atlas-elsewhere");
-    if (box) {
+    var farKey = JSON.stringify(far.map(function (f) { return f.id; }));
+    if (box && box._atlasFar !== farKey) {   // rebuilt only when the list changes
+      box._atlasFar = farKey;
       box.textContent = "";
       if (far.length) {
         box.appendChild(el("div", "atlas-elsewhere-title", "Also now, elsewhere:"));
