@@ -114,42 +114,173 @@ var Atlas = (function () {
     ctl.addTo(reg.map);
   }
 
+  /* Each town is one small marker holding its dot and its name, in a pane of its own
+   * between the overlays (land, areas, arcs) and the place markers, never catching
+   * the mouse. Not a Leaflet tooltip: tooltips read their own size whenever they are
+   * placed (at start and on every zoom), a forced layout each; these are placed by
+   * CSS around their anchor, so nothing is read but one batch of sizes (boxFor). */
   function addTowns() {
+    var map = reg.map;
+    if (!map.getPane("atlasTowns")) map.createPane("atlasTowns");
     townLayer = L.layerGroup();
+    towns = [];
     config.towns.forEach(function (town) {
-      var dot = L.circleMarker([town.lat, town.lon], {
-        radius: 2, color: "#6b6255", weight: 1, fillColor: "#6b6255", fillOpacity: 1,
-        interactive: false, pane: "overlayPane"
+      var icon = el("div", "atlas-town-inner");
+      icon.appendChild(el("span", "atlas-town-dot"));
+      var label = el("span", "atlas-town-label", town.name);
+      icon.appendChild(label);
+      var marker = L.marker([town.lat, town.lon], {
+        icon: L.divIcon({ html: icon, className: "atlas-town", iconSize: [0, 0], iconAnchor: [0, 0] }),
+        pane: "atlasTowns", interactive: false, keyboard: false
       });
-      dot.bindTooltip(el("span", null, town.name), {
-        permanent: true, direction: "right", className: "atlas-town-label", offset: [3, 0],
-        interactive: false
-      });
-      dot._atlasRank = town.rank;
-      townLayer.addLayer(dot);
+      marker._atlasRank = town.rank;
+      townLayer.addLayer(marker);
+      towns.push({ marker: marker, label: label, rank: town.rank, rankOn: null, box: null });
     });
-    townLayer.addTo(reg.map);
+    // Smaller rank first; the sort is stable, so equal ranks keep the file's order.
+    towns.sort(function (a, b) { return a.rank - b.rank; });
+    townLayer.addTo(map);
+    // Leaflet places each permanent tooltip (the place labels made next) as it opens by
+    // reading its size, and the page's set-up writes to every marker in between: a
+    // whole layout per label (1.7 ms each with 300 places). With the map's panes
+    // undisplayed, reads and writes there cost nothing; the first refreshLabels (or,
+    // at the latest, the end of this script) shows them and places the labels again.
+    // Nothing between here and there may read the layout of the map's panes.
+    map.getPane("mapPane").style.display = "none";
+    mapHidden = true;
+    Promise.resolve().then(function () { if (mapHidden) refreshLabels(); });
+  }
+
+  /* Shows the panes undisplayed by addTowns and has Leaflet place again every
+   * permanent tooltip opened meanwhile (placed as if it had no size). */
+  function revealMap() {
+    var map = reg.map;
+    mapHidden = false;
+    map.getPane("mapPane").style.display = "";
+    map.eachLayer(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      if (tip && tip.options.permanent && layer.isTooltipOpen()) tip.setLatLng(tip.getLatLng());
+    });
+  }
+
+  /* Label geometry without layout reads. Leaflet puts a permanent tooltip at its
+   * anchor's layer point plus an offset that depends only on its own size, and sizes
+   * change only with the text or the font weight (.current). So each label's box is
+   * read from the page once (all of them in one batch: one layout), kept relative to
+   * its anchor, and from then on a rect is arithmetic. Labels are hidden with
+   * `visibility`, not `display`, so they keep their size and Leaflet keeps placing
+   * them right while hidden. All rects are in layer points (unchanged by panning). */
+  var labelBoxes = {};    // place id -> box (see boxFor)
+  var towns = [];         // {marker, label, rank, rankOn, box}, by rank
+  var mapHidden = false;  // the map's panes, undisplayed while the page is built
+
+  /* The kept box of a label element placed at `latlng`: {node, latlng, text,
+   * n: size, b: bold size, on, cur}, a size being {dx, dy, w, h} (its top-left
+   * relative to the anchor's layer point, and its size). */
+  function boxFor(store, key, node, latlng) {
+    if (!node || !latlng) return null;
+    var box = store[key];
+    if (!box || box.node !== node) {
+      box = store[key] = { node: node, latlng: null, text: null, n: null, b: null, on: null, cur: null };
+    }
+    box.latlng = latlng;
+    var text = node.textContent;
+    if (box.text !== text) { box.text = text; box.n = box.b = null; }
+    return box;
+  }
+
+  /* Reads the sizes these boxes lack: the normal weight for all, the bold weight too
+   * for `bold` ones. Writes (the class that sets the weight) and reads are batched,
+   * so this costs at most two layouts, and nothing once every box is known. */
+  function measureBoxes(plain, bold) {
+    var map = reg.map;
+    var needN = plain.concat(bold).filter(function (box) { return !box.n; });
+    var needB = bold.filter(function (box) { return !box.b; });
+    if (!needN.length && !needB.length) return;
+    // In the middle of a zoom animation the panes are scaled: wait for zoomend.
+    if (L.DomUtil.hasClass(map.getPane("mapPane"), "leaflet-zoom-anim")) return;
+    function read(boxes, key) {
+      var container = map.getContainer();
+      var frame = container.getBoundingClientRect();
+      var origin = map.layerPointToContainerPoint(L.point(0, 0));
+      var ox = frame.left + container.clientLeft + origin.x;
+      var oy = frame.top + container.clientTop + origin.y;
+      boxes.forEach(function (box) {
+        var at = map.latLngToLayerPoint(box.latlng);
+        var r = box.node.getBoundingClientRect();
+        if (!r.width && !r.height) return;   // not rendered: try again next time
+        box[key] = { dx: r.left - ox - at.x, dy: r.top - oy - at.y, w: r.width, h: r.height };
+      });
+    }
+    [[needN, "n", false], [needB, "b", true]].forEach(function (batch) {
+      if (!batch[0].length) return;
+      batch[0].forEach(function (box) {
+        if (box.cur !== batch[2]) { box.node.classList.toggle("current", batch[2]); box.cur = batch[2]; }
+      });
+      read(batch[0], batch[1]);
+    });
+  }
+
+  function rectAt(at, size) {
+    var left = at.x + size.dx, top = at.y + size.dy;
+    return { left: left, top: top, right: left + size.w, bottom: top + size.h };
+  }
+
+  function clashes(placed, rect) {
+    for (var i = 0; i < placed.length; i++) if (overlaps(placed[i], rect)) return true;
+    return false;
+  }
+
+  /* The rect of a marker's icon, from its options as Leaflet sizes and anchors it
+   * (null for an icon sized by CSS alone: not an obstacle then). */
+  function markerRect(marker) {
+    var icon = marker.options.icon && marker.options.icon.options;
+    if (!icon || !icon.iconSize) return null;
+    var size = L.point(typeof icon.iconSize === "number" ? [icon.iconSize, icon.iconSize] : icon.iconSize);
+    var anchor = icon.iconAnchor ? L.point(icon.iconAnchor) : size.divideBy(2, true);
+    var at = reg.map.latLngToLayerPoint(marker.getLatLng()).round();
+    return { left: at.x - anchor.x, top: at.y - anchor.y, right: at.x - anchor.x + size.x, bottom: at.y - anchor.y + size.y };
+  }
+
+  function townBoxes() {
+    var out = [];
+    towns.forEach(function (town) {
+      town.box = boxFor(town, "box", town.label, town.marker.getLatLng());
+      if (town.box) out.push(town.box);
+    });
+    return out;
   }
 
   /* Towns give context; they never cover the places of the story. Smaller rank =
    * more important; more towns appear as the reader zooms in. */
   function refreshTowns(placed) {
     if (!townLayer) return;
-    var zoom = reg.map.getZoom();
+    var map = reg.map;
+    var zoom = map.getZoom();
     var maxRank = zoom <= 5 ? 1 : zoom <= 6 ? 3 : zoom <= 7 ? 5 : zoom <= 8 ? 7 : 99;
-    var dots = townLayer.getLayers().slice().sort(function (a, b) { return a._atlasRank - b._atlasRank; });
-    dots.forEach(function (dot) {
-      var visible = dot._atlasRank <= maxRank;
-      var node = dot.getElement();
-      if (node) node.style.display = visible ? "" : "none";
-      var tip = dot.getTooltip();
-      var tipNode = tip && tip.getElement();
-      if (!tipNode) return;
-      tipNode.style.display = visible ? "" : "none";
-      if (!visible) return;
-      var rect = tipNode.getBoundingClientRect();
-      if (placed.some(function (r) { return overlaps(r, rect); })) { tipNode.style.display = "none"; return; }
+    measureBoxes(townBoxes(), []);   // nothing to read unless a town label is new
+    var want = towns.map(function (town) {
+      var visible = town.rank <= maxRank;
+      var size = town.box && town.box.n;
+      if (!visible || !size) return false;
+      var rect = rectAt(map.latLngToLayerPoint(town.box.latlng), size);
+      if (clashes(placed, rect)) return false;
       placed.push(rect);
+      return true;
+    });
+    // One write pass, touching only what changed. Hidden, never undisplayed: a
+    // hidden town keeps its size, so it never needs measuring again.
+    towns.forEach(function (town, i) {
+      var visible = town.rank <= maxRank;
+      var node = town.marker.getElement();
+      if (node && town.rankOn !== visible) {
+        node.style.visibility = visible ? "" : "hidden";
+        town.rankOn = visible;
+      }
+      if (town.box && town.box.on !== want[i]) {
+        town.box.node.style.visibility = want[i] ? "" : "hidden";
+        town.box.on = want[i];
+      }
     });
   }
 
@@ -163,30 +294,49 @@ var Atlas = (function () {
   }
 
   /* Show the labels that matter most and never let two overlap: current places
-   * (the focused event's first) win; others appear as the reader zooms in. */
+   * (the focused event's first) win; others appear as the reader zooms in.
+   * Reads nothing from the layout once every label has been measured (see boxFor);
+   * decides everything first, then writes only what changed. */
   function refreshLabels() {
-    var zoom = reg.map.getZoom();
-    var ids = Object.keys(labels).sort(function (a, b) { return labelPriority(a) - labelPriority(b); });
-    var placed = [];
+    if (mapHidden) revealMap();
+    var map = reg.map;
+    var zoom = map.getZoom();
+    var priority = {};
+    var ids = Object.keys(labels);
+    ids.forEach(function (id) { priority[id] = labelPriority(id); });
+    ids.sort(function (a, b) { return priority[a] - priority[b]; });
+    var items = [];
     ids.forEach(function (id) {
-      var node = labels[id].getElement();
-      if (!node) return;
+      var box = boxFor(labelBoxes, id, labels[id].getElement(), labels[id].getLatLng());
+      if (!box) return;
       var state = (shown[id] || {}).state || "future";
-      var wanted = !hiddenIds[id] && (state !== "future" || zoom >= 8);
-      node.classList.toggle("current", state === "current");
-      if (!wanted) { node.style.display = "none"; return; }
-      node.style.display = "";
-      var rect = node.getBoundingClientRect();
-      var clash = placed.some(function (r) { return overlaps(r, rect); });
-      if (clash) { node.style.display = "none"; return; }
+      items.push({ box: box, cur: state === "current", on: false,
+                   wanted: !hiddenIds[id] && (state !== "future" || zoom >= 8) });
+    });
+    // Every size not known yet, labels and towns, in one batch (only ever at start).
+    measureBoxes(townBoxes(), items.map(function (item) { return item.box; }));
+    var placed = [];
+    items.forEach(function (item) {
+      var size = item.cur ? item.box.b : item.box.n;
+      if (!item.wanted || !size) return;
+      var rect = rectAt(map.latLngToLayerPoint(item.box.latlng), size);
+      if (clashes(placed, rect)) return;
       placed.push(rect);
+      item.on = true;
     });
     // Markers themselves are obstacles for town labels too.
     Object.keys(reg.places).forEach(function (id) {
-      var m = markerNode(id);
-      if (m && !hiddenIds[id]) placed.push(m.getBoundingClientRect());
+      var marker = reg.places[id].marker;
+      if (hiddenIds[id] || !marker.getElement()) return;
+      var rect = markerRect(marker);
+      if (rect) placed.push(rect);
     });
     refreshTowns(placed);
+    items.forEach(function (item) {
+      var box = item.box;
+      if (box.cur !== item.cur) { box.node.classList.toggle("current", item.cur); box.cur = item.cur; }
+      if (box.on !== item.on) { box.node.style.visibility = item.on ? "" : "hidden"; box.on = item.on; }
+    });
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
@@ -241,27 +391,46 @@ var Atlas = (function () {
     return Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
   }
 
+  var ARC_LOOKS = {
+    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5" },
+    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dashArray: "6 5" },
+    traced: { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
+  };
+
+  /* Only arcs whose look changed are touched: each arc keeps the look last applied
+   * ("" = not shown), and only arcs shown before or now can change. */
+  var arcsOn = {};      // link id -> true while its arc is on the map
+
   function applyArcs(visible, traced) {
     var show = {};
     (visible || []).forEach(function (id) { show[id] = true; });
     var tracedSet = {};
     (traced || []).forEach(function (id) { tracedSet[id] = true; });
     var anyTrace = traced && traced.length > 0;
-    Object.keys(arcs).forEach(function (id) {
+    var ids = Object.keys(arcsOn).concat(Object.keys(show).filter(function (id) { return !arcsOn[id]; }));
+    ids.forEach(function (id) {
       var arc = arcs[id];
-      var on = !!show[id];
-      if (on && !arcLayer.hasLayer(arc.line)) { arcLayer.addLayer(arc.line); arcLayer.addLayer(arc.head); }
-      if (!on && arcLayer.hasLayer(arc.line)) { arcLayer.removeLayer(arc.line); arcLayer.removeLayer(arc.head); }
-      if (!on) return;
-      var inTrace = !!tracedSet[id];
-      arc.line.setStyle(inTrace
-        ? { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
-        : { color: "#5b4a8a", weight: 2, opacity: anyTrace ? 0.25 : 0.75, dashArray: "6 5" });
-      var node = arc.head.getElement();
+      if (!arc) return;
+      var look = !show[id] ? "" : tracedSet[id] ? "traced" : anyTrace ? "faded" : "plain";
+      if (arc.look === look) return;
+      arc.look = look;
+      if (!look) {
+        arcLayer.removeLayer(arc.line);
+        arcLayer.removeLayer(arc.head);
+        delete arcsOn[id];
+        return;
+      }
+      arc.line.setStyle(ARC_LOOKS[look]);   // before adding: the path is made in this style
+      if (!arcsOn[id]) {
+        arcLayer.addLayer(arc.line);
+        arcLayer.addLayer(arc.head);
+        arcsOn[id] = true;
+      }
+      var node = arc.head.getElement();   // a new element each time the head is added
       if (node) {
         node.firstChild.style.transform = "rotate(" + arc.angle + "deg)";
-        node.classList.toggle("traced", inTrace);
-        node.style.opacity = inTrace || !anyTrace ? "1" : "0.3";
+        node.classList.toggle("traced", look === "traced");
+        node.style.opacity = look === "faded" ? "0.3" : "1";
       }
     });
   }
@@ -295,6 +464,10 @@ var Atlas = (function () {
     return refs && refs.marker.getElement();
   }
 
+  /* What was last written to each marker's element, so that an update touches only
+   * what changed: {node, state, shape, color, disputed} by place id. */
+  var placeDone = {};
+
   function applyPlace(id, s) {
     var refs = reg.places[id];
     if (!refs) return;
@@ -303,15 +476,35 @@ var Atlas = (function () {
     var node = refs.marker.getElement();
     var cat = config.categories[s.category] || null;
     if (node) {
-      node.classList.remove("state-current", "state-past", "state-future");
-      node.classList.add("state-" + s.state);
-      Object.keys(config.categories).forEach(function (key) {
-        node.classList.remove("shape-" + config.categories[key].shape);
-      });
-      node.classList.add("shape-" + (cat ? cat.shape : "dot"));
-      node.style.setProperty("--cat-color", cat ? cat.color : "#777");
-      node.setAttribute("data-state", s.state);
-      node.classList.toggle("disputed", !!s.disputed);
+      var done = placeDone[id];
+      if (!done || done.node !== node) {   // a new element: clear what it may carry
+        done = placeDone[id] = { node: node };
+        node.classList.remove("state-current", "state-past", "state-future");
+        Object.keys(config.categories).forEach(function (key) {
+          node.classList.remove("shape-" + config.categories[key].shape);
+        });
+      }
+      if (done.state !== s.state) {
+        if (done.state) node.classList.remove("state-" + done.state);
+        node.classList.add("state-" + s.state);
+        node.setAttribute("data-state", s.state);
+        done.state = s.state;
+      }
+      var shape = cat ? cat.shape : "dot";
+      if (done.shape !== shape) {
+        if (done.shape) node.classList.remove("shape-" + done.shape);
+        node.classList.add("shape-" + shape);
+        done.shape = shape;
+      }
+      var catColor = cat ? cat.color : "#777";
+      if (done.color !== catColor) {
+        node.style.setProperty("--cat-color", catColor);
+        done.color = catColor;
+      }
+      if (done.disputed !== !!s.disputed) {
+        node.classList.toggle("disputed", !!s.disputed);
+        done.disputed = !!s.disputed;
+      }
     }
     if (refs.area && (prev.state !== s.state || prev.category !== s.category)) {
       var color = cat ? cat.color : "#7a6f5c";
@@ -323,11 +516,15 @@ var Atlas = (function () {
       var areaNode = refs.area.getElement();
       if (areaNode) areaNode.classList.toggle("atlas-area-current", s.state === "current");
     }
-    refs.marker.setZIndexOffset(s.state === "current" ? 1000 : s.state === "past" ? 100 : 0);
+    // setZIndexOffset places the marker again (a style write): only on a change.
+    var z = s.state === "current" ? 1000 : s.state === "past" ? 100 : 0;
+    if (refs.marker.options.zIndexOffset !== z) refs.marker.setZIndexOffset(z);
   }
 
   /* Places whose events are all filtered out are hidden; with a trace on, places
-   * outside the chain fade. */
+   * outside the chain fade. Only places whose flags changed are touched. */
+  var hiddenDone = {};  // place id -> {marker, label, area: elements; hidden, traced, untraced}
+
   function applyHidden(hidden, traced) {
     var h = {}, t = {};
     hidden.forEach(function (id) { h[id] = true; });
@@ -335,19 +532,25 @@ var Atlas = (function () {
     var tracing = traced.length > 0;
     Object.keys(reg.places).forEach(function (id) {
       var refs = reg.places[id];
+      var flags = { hidden: !!h[id], traced: !!t[id], untraced: tracing && !t[id] };
+      hiddenIds[id] = flags.hidden;
       var node = refs.marker.getElement();
+      var label = labels[id] ? labels[id].getElement() : null;
+      var area = refs.area ? refs.area.getElement() : null;
+      var done = hiddenDone[id];
+      if (done && done.marker === node && done.label === label && done.area === area &&
+          done.hidden === flags.hidden && done.traced === flags.traced && done.untraced === flags.untraced) return;
       if (node) {
-        node.classList.toggle("filtered-out", !!h[id]);
-        node.classList.toggle("traced", !!t[id]);
-        node.classList.toggle("untraced", tracing && !t[id]);
+        node.classList.toggle("filtered-out", flags.hidden);
+        node.classList.toggle("traced", flags.traced);
+        node.classList.toggle("untraced", flags.untraced);
       }
-      var label = labels[id] && labels[id].getElement();
-      if (label) label.classList.toggle("filtered-out", !!h[id]);
-      if (refs.area) {
-        var a = refs.area.getElement();
-        if (a) a.classList.toggle("filtered-out", !!h[id]);
-      }
-      hiddenIds[id] = !!h[id];
+      if (label) label.classList.toggle("filtered-out", flags.hidden);
+      if (area) area.classList.toggle("filtered-out", flags.hidden);
+      flags.marker = node;
+      flags.label = label;
+      flags.area = area;
+      hiddenDone[id] = flags;
     });
   }
 
@@ -368,7 +571,9 @@ var Atlas = (function () {
     // Far-away places (Washington, Fort Bragg) are named in a box rather than
     // yanking the map across the world.
     var box = document.getElementById("atlas-elsewhere");
-    if (box) {
+    var farKey = JSON.stringify(far.map(function (f) { return f.id; }));
+    if (box && box._atlasFar !== farKey) {   // rebuilt only when the list changes
+      box._atlasFar = farKey;
       box.textContent = "";
       if (far.length) {
         box.appendChild(el("div", "atlas-elsewhere-title", "Also now, elsewhere:"));
