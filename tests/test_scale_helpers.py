@@ -69,6 +69,9 @@ def test_disagreements_are_built_a_page_at_a_time(qtbot: QtBot, tmp_path: Path) 
     assert view.claim_count == len(disputed)
     rows = view.rows()  # every claim, built or not
     assert sum(row[0].startswith("⚖") for row in rows) == len(disputed)
+    assert view._built == 0  # nothing is built until the tab is first shown
+    view.show()
+    qtbot.waitExposed(view)
     assert view._built == PAGE
     view._more.click()
     assert view._built == min(2 * PAGE, len(disputed))
