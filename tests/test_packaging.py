@@ -250,11 +250,17 @@ def test_trim_never_drops_app_data(spec: dict[str, Any], bundled: dict[str, Path
     assert not [dest for dest in bundled if spec["bundle_path_dropped"](dest)]
 
 
-def test_excluded_modules_are_not_imported_by_the_app(spec: dict[str, Any]) -> None:
-    """An exclude that the app (or a colleague's new code) imports would break the bundle."""
+def app_imports() -> set[str]:
+    """Every module name viewer/ imports (relative imports by their bare name)."""
     used: set[str] = set()
     for path in (REPO / "viewer").rglob("*.py"):
         used |= imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+    return used
+
+
+def test_excluded_modules_are_not_imported_by_the_app(spec: dict[str, Any]) -> None:
+    """An exclude that the app (or a colleague's new code) imports would break the bundle."""
+    used = app_imports()
     clashes = sorted(
         f"{module} (excluded as {excluded})"
         for module in used
@@ -263,6 +269,125 @@ def test_excluded_modules_are_not_imported_by_the_app(spec: dict[str, Any]) -> N
     )
     assert not clashes
     assert "PySide6.QtWebEngineWidgets" in used  # the scan itself works
+
+
+def test_folium_only_packages_go_exactly_when_the_app_stops_importing_them(
+    spec: dict[str, Any],
+) -> None:
+    """The spec leaves folium, numpy & co. out once viewer/ imports none of them (issue #7)."""
+    folium_only = set(spec["FOLIUM_ONLY_MODULES"])
+    excludes = spec["folium_only_excludes"]
+    used = {name.split(".")[0] for name in app_imports()}
+    assert bool(excludes(used)) == (not used & folium_only)
+    assert excludes({"folium", "PySide6.QtCore"}) == []
+    assert excludes({"jsonschema", "PySide6.QtCore"}) == spec["FOLIUM_ONLY_MODULES"]
+    assert excludes({"folium"}, "exclude") == spec["FOLIUM_ONLY_MODULES"]
+    assert excludes({"jsonschema"}, "keep") == []
+    with pytest.raises(ValueError):
+        excludes(set(), "sometimes")
+
+
+def test_folium_only_list_spares_what_the_app_needs_without_folium(spec: dict[str, Any]) -> None:
+    """jsonschema (error messages) and its helpers, geopy and Qt are never on the list."""
+    folium_only = set(spec["FOLIUM_ONLY_MODULES"])
+    kept = {"jsonschema", "jsonschema_rs", "referencing", "rpds", "attrs", "attr", "geopy"}
+    assert not folium_only & kept
+    assert not {name for name in folium_only if name.startswith(("PySide6", "shiboken"))}
+    assert not folium_only & set(spec["EXCLUDED_MODULES"])  # one list says why, not two
+
+
+# --- the ICU data trim ------------------------------------------------------------------
+
+
+def icu_trim_module() -> Any:
+    import importlib.util
+
+    loaded = importlib.util.spec_from_file_location("icu_trim", REPO / "scripts" / "icu_trim.py")
+    assert loaded and loaded.loader
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return module
+
+
+def qt_icu_data() -> Path:
+    import PySide6
+
+    found = sorted((Path(PySide6.__file__).parent / "Qt" / "lib").glob("libicudata.so.*"))
+    if not found or not sys.platform.startswith("linux"):
+        pytest.skip("no libicudata beside Qt here (the trim is for Linux)")
+    return found[0]
+
+
+def test_icu_repack_is_byte_exact_and_trim_keeps_what_qt_reads() -> None:
+    icu_trim = icu_trim_module()
+    library = qt_icu_data()
+    if not shutil.which("nm"):
+        pytest.skip("nm (binutils) missing")
+    _symbol, offset, size = icu_trim._data_symbol(library)
+    blob = library.read_bytes()[offset : offset + size]
+    header, items = icu_trim.parse(blob)
+    assert icu_trim.pack(header, items) == blob  # the format is understood in full
+    header2, kept = icu_trim.parse(icu_trim.trim(blob))
+    assert header2 == header
+    names = {name.split("/", 1)[1] for name, _ in kept}
+    prefix = items[0][0].split("/", 1)[0]
+    # Collation, time-zone names and rules, codecs, locale and supplemental data stay.
+    for needed in ("coll/root.res", "coll/ucadata.icu", "coll/de.res", "zone/root.res",
+                   "zone/de.res", "metaZones.res", "zoneinfo64.res", "timezoneTypes.res",
+                   "cnvalias.icu", "supplementalData.res", "likelySubtags.res", "root.res",
+                   "en.res", "pool.res"):  # fmt: skip
+        assert needed in names, needed
+    assert not [n for n in names if n.startswith(("brkitr/", "curr/", "lang/", "region/"))]
+    assert all(name.startswith(prefix + "/") for name, _ in kept)
+    assert len(icu_trim.pack(header, kept)) < 0.6 * len(blob)
+
+
+#: Qt calls that reach ICU (ucol_*, ucal_*, ucnv_*, u_strTo*); printed as JSON.
+ICU_PROBE = """
+import functools, json, sys
+from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QStringConverter, QTimeZone
+out = {}
+words = ["Ärger", "apple", "Zebra", "öl", "Ol", "ı", "I", "İ", "čaj", "cukor", "Ångström",
+         "file10", "file9", "北京", "東京", "بغداد", "Москва"]
+for loc in ("en_US", "de_DE", "sv_SE", "tr_TR", "ar_IQ", "zh_CN", "ja_JP", "cs_CZ", "C"):
+    locale = QLocale(loc)
+    out["coll " + loc] = sorted(words, key=functools.cmp_to_key(QCollator(locale).compare))
+    out["case " + loc] = [locale.toUpper("istanbul ıi straße"), locale.toLower("İSTANBUL IÌ ΣΑΣ")]
+    for zone in (b"Asia/Baghdad", b"America/New_York", b"Europe/Berlin", b"Asia/Tehran"):
+        tz = QTimeZone(zone)
+        for name_type in QTimeZone.NameType:
+            for time_type in QTimeZone.TimeType:
+                key = f"tz {zone.decode()} {loc} {name_type.name} {time_type.name}"
+                out[key] = tz.displayName(time_type, name_type, locale)
+out["codecs"] = sorted(QStringConverter.availableCodecs())
+codecs = ("Shift_JIS", "GB18030", "KOI8-R", "windows-1256")
+out["decoders"] = [QStringDecoder(codec).name() for codec in codecs]
+json.dump(out, sys.stdout, ensure_ascii=False, sort_keys=True)
+"""
+
+
+def test_trimmed_icu_library_gives_qt_the_same_answers(tmp_path: Path) -> None:
+    """Qt with the rebuilt libicudata (preloaded) answers exactly as with the original."""
+    import os
+    import subprocess
+
+    icu_trim = icu_trim_module()
+    library = qt_icu_data()
+    if not all(shutil.which(tool) for tool in ("nm", "as", "ld")):
+        pytest.skip("binutils missing: the build keeps the original library")
+    trimmed = tmp_path / library.name
+    before, after = icu_trim.rebuild_library(library, trimmed)
+    assert after < 0.6 * before
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    original = subprocess.run(
+        [sys.executable, "-c", ICU_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    env["LD_PRELOAD"] = str(trimmed)  # satisfies libicuuc's NEEDED libicudata.so.NN
+    with_trimmed = subprocess.run(
+        [sys.executable, "-c", ICU_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(original)["decoders"] == ["Shift_JIS", "GB18030", "KOI8-R", "windows-1256"]
+    assert with_trimmed == original
 
 
 # --- identity and icons -----------------------------------------------------------------
