@@ -250,12 +250,22 @@ def test_trim_never_drops_app_data(spec: dict[str, Any], bundled: dict[str, Path
     assert not [dest for dest in bundled if spec["bundle_path_dropped"](dest)]
 
 
-def app_imports() -> set[str]:
+def app_imports(skip: tuple[str, ...] = ()) -> set[str]:
     """Every module name viewer/ imports (relative imports by their bare name)."""
     used: set[str] = set()
     for path in (REPO / "viewer").rglob("*.py"):
-        used |= imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        if path.name not in skip:
+            used |= imported_modules(ast.parse(path.read_text(encoding="utf-8")))
     return used
+
+
+def test_build_time_modules_are_not_imported_by_the_app(spec: dict[str, Any]) -> None:
+    """mapbuilder.py (Folium) builds viewer/web/page.html ahead; the app never imports it."""
+    skip = spec["BUILD_TIME_MODULES"]
+    assert skip == ("mapbuilder.py",)
+    used = app_imports(skip)
+    assert "mapbuilder" not in used and "viewer.mapbuilder" not in used
+    assert not {name.split(".")[0] for name in used} & set(spec["FOLIUM_ONLY_MODULES"])
 
 
 def test_excluded_modules_are_not_imported_by_the_app(spec: dict[str, Any]) -> None:
@@ -277,8 +287,9 @@ def test_folium_only_packages_go_exactly_when_the_app_stops_importing_them(
     """The spec leaves folium, numpy & co. out once viewer/ imports none of them (issue #7)."""
     folium_only = set(spec["FOLIUM_ONLY_MODULES"])
     excludes = spec["folium_only_excludes"]
-    used = {name.split(".")[0] for name in app_imports()}
+    used = {name.split(".")[0] for name in app_imports(spec["BUILD_TIME_MODULES"])}
     assert bool(excludes(used)) == (not used & folium_only)
+    assert excludes(used)  # the app imports none of them: they are left out
     assert excludes({"folium", "PySide6.QtCore"}) == []
     assert excludes({"jsonschema", "PySide6.QtCore"}) == spec["FOLIUM_ONLY_MODULES"]
     assert excludes({"folium"}, "exclude") == spec["FOLIUM_ONLY_MODULES"]
