@@ -61,6 +61,8 @@ SPARSE_TICKS = 400  # below this many visible ticks, draw each with its diamond
 #: Up to this many highlighted items in view, each is emphasised; past it, only the ones
 #: that would show (see `TimelineStrip._emphasised`).
 EMPHASIS_EACH = 64
+#: Memory for the drawn looks of highlighted spans (see `TimelineStrip._emphasis_sprite`).
+SPRITE_BYTES = 16 * 1024 * 1024
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -253,6 +255,7 @@ class TimelineStrip(QWidget):
         self._layer: QPixmap | None = None
         self._layer_dirty = True
         self._sprites: dict[tuple[int, bool, int, float], QPixmap] = {}
+        self._sprite_bytes = 0
         # mouse state
         self._press: tuple[str, int, QPointF] | None = None  # (kind, index, pos)
         self._dragging = False
@@ -647,6 +650,7 @@ class TimelineStrip(QWidget):
     def _invalidate(self) -> None:
         self._layer_dirty = True
         self._sprites.clear()
+        self._sprite_bytes = 0
         self.update()
 
     # ---- Qt events -----------------------------------------------------------------------
@@ -1443,12 +1447,15 @@ class TimelineStrip(QWidget):
         key = (self._cidx[i], precise, width, height)
         sprite = self._sprites.get(key)
         if sprite is None:
-            if len(self._sprites) >= 256:
-                self._sprites.clear()
             dpr = self.devicePixelRatioF()
             size = QSize(
                 math.ceil((width + 2 * _GLOW) * dpr), math.ceil((height + 2 * _GLOW) * dpr)
             )
+            nbytes = size.width() * size.height() * 4
+            if self._sprite_bytes + nbytes > SPRITE_BYTES:
+                self._sprites.clear()
+                self._sprite_bytes = 0
+            self._sprite_bytes += nbytes
             sprite = QPixmap(size)
             sprite.setDevicePixelRatio(dpr)
             sprite.fill(Qt.GlobalColor.transparent)
