@@ -60,6 +60,8 @@ LOADER_STEPS = (
     "_parse_text",
     "parse_json",
     "_structure_problems",
+    "schema_valid_fast",
+    "_size_problems",
     "_schema_problems",
     "_validate",
     "validate",

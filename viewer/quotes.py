@@ -78,11 +78,9 @@ class QuoteFinder:
 
     def find(self, quote: str) -> tuple[int, int] | None:
         """The [start, end) span of `quote` in the original text, or None if absent."""
-        try:
-            return self._found[quote]
-        except KeyError:
-            span = self._found[quote] = find_quote(self.source, quote)
-            return span
+        if quote not in self._found:
+            self._found[quote] = find_quote(self.source, quote)
+        return self._found[quote]
 
 
 def closest_passage(source: NormalizedText, quote: str, context: int = 0) -> str:
