@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
         self.clock_label.setText(cursor_text(moment, self.dataset.display_timezone))
         focus = self.focused_event()
         if focus is not None:
-            others = len(snap_current) - (1 if focus in snap_current else 0)
+            others = len(snap_current) - any(e is focus for e in snap_current)  # `is`: == is deep
             more = f"   (+{others} more now)" if others > 0 else ""
             trace = ""
             if self.trace is not None:
