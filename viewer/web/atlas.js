@@ -111,28 +111,31 @@ var Atlas = (function () {
     ctl.addTo(reg.map);
   }
 
-  /* Each town is one small marker holding its dot and its name, in a pane of its own
-   * between the overlays (land, areas, arcs) and the place markers, never catching
-   * the mouse. Not a Leaflet tooltip: tooltips read their own size whenever they are
-   * placed (at start and on every zoom), a forced layout each; these are placed by
-   * CSS around their anchor, so nothing is read but one batch of sizes (boxFor). */
+  /* A town is a dot (an SVG circle among the overlays, above land and areas, below
+   * the arcs, as ever) and its name: not a Leaflet tooltip, which reads its own size
+   * whenever it is placed (at start, then on every zoom), a forced layout each, but
+   * a zero-size marker whose label CSS places right of the dot, in a pane of its own
+   * between the overlays and the place markers, never catching the mouse. Nothing
+   * is read from the page but one batch of label sizes (see boxFor). */
   function addTowns() {
     var map = reg.map;
     if (!map.getPane("atlasTowns")) map.createPane("atlasTowns");
     townLayer = L.layerGroup();
     towns = [];
     config.towns.forEach(function (town) {
-      var icon = el("div", "atlas-town-inner");
-      icon.appendChild(el("span", "atlas-town-dot"));
+      var dot = L.circleMarker([town.lat, town.lon], {
+        radius: 2, color: "#6b6255", weight: 1, fillColor: "#6b6255", fillOpacity: 1,
+        interactive: false, pane: "overlayPane"
+      });
       var label = el("span", "atlas-town-label", town.name);
-      icon.appendChild(label);
-      var marker = L.marker([town.lat, town.lon], {
-        icon: L.divIcon({ html: icon, className: "atlas-town", iconSize: [0, 0], iconAnchor: [0, 0] }),
+      var name = L.marker([town.lat, town.lon], {
+        icon: L.divIcon({ html: label, className: "atlas-town", iconSize: [0, 0], iconAnchor: [0, 0] }),
         pane: "atlasTowns", interactive: false, keyboard: false
       });
-      marker._atlasRank = town.rank;
-      townLayer.addLayer(marker);
-      towns.push({ marker: marker, label: label, rank: town.rank, rankOn: null, box: null });
+      dot._atlasRank = town.rank;
+      townLayer.addLayer(dot);
+      townLayer.addLayer(name);
+      towns.push({ dot: dot, name: name, label: label, rank: town.rank, rankOn: null, box: null });
     });
     // Smaller rank first; the sort is stable, so equal ranks keep the file's order.
     towns.sort(function (a, b) { return a.rank - b.rank; });
@@ -168,7 +171,7 @@ var Atlas = (function () {
    * `visibility`, not `display`, so they keep their size and Leaflet keeps placing
    * them right while hidden. All rects are in layer points (unchanged by panning). */
   var labelBoxes = {};    // place id -> box (see boxFor)
-  var towns = [];         // {marker, label, rank, rankOn, box}, by rank
+  var towns = [];         // {dot, name (its marker), label, rank, rankOn, box}, by rank
   var mapHidden = false;  // the map's panes, undisplayed while the page is built
 
   /* The kept box of a label element placed at `latlng`: {node, latlng, text,
@@ -218,6 +221,22 @@ var Atlas = (function () {
     });
   }
 
+  /* Layer points change only when the map zooms or resets its view, not when it pans:
+   * an anchor is projected once per view and kept on `holder`. */
+  function viewKey() {
+    var origin = reg.map.getPixelOrigin();
+    return reg.map.getZoom() + ":" + origin.x + ":" + origin.y;
+  }
+
+  function anchorOf(holder, latlng, view) {
+    if (holder._atlasView !== view || holder._atlasLatLng !== latlng) {
+      holder._atlasAt = reg.map.latLngToLayerPoint(latlng);
+      holder._atlasView = view;
+      holder._atlasLatLng = latlng;
+    }
+    return holder._atlasAt;
+  }
+
   function rectAt(at, size) {
     var left = at.x + size.dx, top = at.y + size.dy;
     return { left: left, top: top, right: left + size.w, bottom: top + size.h };
@@ -230,19 +249,24 @@ var Atlas = (function () {
 
   /* The rect of a marker's icon, from its options as Leaflet sizes and anchors it
    * (null for an icon sized by CSS alone: not an obstacle then). */
-  function markerRect(marker) {
+  function markerRect(marker, view) {
     var icon = marker.options.icon && marker.options.icon.options;
     if (!icon || !icon.iconSize) return null;
-    var size = L.point(typeof icon.iconSize === "number" ? [icon.iconSize, icon.iconSize] : icon.iconSize);
-    var anchor = icon.iconAnchor ? L.point(icon.iconAnchor) : size.divideBy(2, true);
-    var at = reg.map.latLngToLayerPoint(marker.getLatLng()).round();
-    return { left: at.x - anchor.x, top: at.y - anchor.y, right: at.x - anchor.x + size.x, bottom: at.y - anchor.y + size.y };
+    var at = anchorOf(marker, marker.getLatLng(), view);
+    if (marker._atlasRectAt !== at) {
+      var size = L.point(typeof icon.iconSize === "number" ? [icon.iconSize, icon.iconSize] : icon.iconSize);
+      var anchor = icon.iconAnchor ? L.point(icon.iconAnchor) : size.divideBy(2, true);
+      var left = Math.round(at.x) - anchor.x, top = Math.round(at.y) - anchor.y;
+      marker._atlasRect = { left: left, top: top, right: left + size.x, bottom: top + size.y };
+      marker._atlasRectAt = at;
+    }
+    return marker._atlasRect;
   }
 
   function townBoxes() {
     var out = [];
     towns.forEach(function (town) {
-      town.box = boxFor(town, "box", town.label, town.marker.getLatLng());
+      town.box = boxFor(town, "box", town.label, town.name.getLatLng());
       if (town.box) out.push(town.box);
     });
     return out;
@@ -256,22 +280,23 @@ var Atlas = (function () {
     var zoom = map.getZoom();
     var maxRank = zoom <= 5 ? 1 : zoom <= 6 ? 3 : zoom <= 7 ? 5 : zoom <= 8 ? 7 : 99;
     measureBoxes(townBoxes(), []);   // nothing to read unless a town label is new
+    var view = viewKey();
     var want = towns.map(function (town) {
       var visible = town.rank <= maxRank;
       var size = town.box && town.box.n;
       if (!visible || !size) return false;
-      var rect = rectAt(map.latLngToLayerPoint(town.box.latlng), size);
+      var rect = rectAt(anchorOf(town.box, town.box.latlng, view), size);
       if (clashes(placed, rect)) return false;
       placed.push(rect);
       return true;
     });
-    // One write pass, touching only what changed. Hidden, never undisplayed: a
-    // hidden town keeps its size, so it never needs measuring again.
+    // One write pass, touching only what changed. A label is hidden, never
+    // undisplayed: it keeps its size, so it never needs measuring again.
     towns.forEach(function (town, i) {
       var visible = town.rank <= maxRank;
-      var node = town.marker.getElement();
+      var node = town.dot.getElement();
       if (node && town.rankOn !== visible) {
-        node.style.visibility = visible ? "" : "hidden";
+        node.style.display = visible ? "" : "none";
         town.rankOn = visible;
       }
       if (town.box && town.box.on !== want[i]) {
@@ -313,10 +338,11 @@ var Atlas = (function () {
     // Every size not known yet, labels and towns, in one batch (only ever at start).
     measureBoxes(townBoxes(), items.map(function (item) { return item.box; }));
     var placed = [];
+    var view = viewKey();
     items.forEach(function (item) {
       var size = item.cur ? item.box.b : item.box.n;
       if (!item.wanted || !size) return;
-      var rect = rectAt(map.latLngToLayerPoint(item.box.latlng), size);
+      var rect = rectAt(anchorOf(item.box, item.box.latlng, view), size);
       if (clashes(placed, rect)) return;
       placed.push(rect);
       item.on = true;
@@ -325,7 +351,7 @@ var Atlas = (function () {
     Object.keys(reg.places).forEach(function (id) {
       var marker = reg.places[id].marker;
       if (hiddenIds[id] || !marker.getElement()) return;
-      var rect = markerRect(marker);
+      var rect = markerRect(marker, view);
       if (rect) placed.push(rect);
     });
     refreshTowns(placed);
