@@ -363,8 +363,11 @@ var Atlas = (function () {
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
-   * arrowhead, drawn once the effect has happened; the link's type on hover. */
-  var arcs = {};        // link id -> {line, head, info}
+   * arrowhead, drawn once the effect has happened; the link's type on hover.
+   * Thousands of links are possible (10,000 events: 3,300), so an arc is one Leaflet
+   * layer and nothing more: the arrowhead is an SVG marker at the end of its path,
+   * and one tooltip on the group, built when shown, names whichever arc is hovered. */
+  var arcs = {};        // link id -> {line, info, look}
   var arcLayer = null;
 
   function curvePoints(a, b) {
@@ -385,7 +388,9 @@ var Atlas = (function () {
   }
 
   function addArcs() {
-    arcLayer = L.layerGroup().addTo(reg.map);
+    arcLayer = L.featureGroup().addTo(reg.map);
+    arcLayer.bindTooltip(function (line) { return arcTip(line._atlasLink); },
+                         { sticky: true, className: "atlas-arc-tooltip" });
     (config.links || []).forEach(function (info) {
       // Arcs to far-away places (Washington) would cross the whole map: the
       // "elsewhere" box names those places instead.
@@ -393,25 +398,47 @@ var Atlas = (function () {
       var pts = curvePoints(L.latLng(info.from), L.latLng(info.to));
       var line = L.polyline(pts, { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5",
                                    className: "atlas-arc" });
-      // "A led to B", or "B was retaliation for / a response to A".
-      var tip = el("div", "atlas-arc-tip");
-      var ledTo = info.type === "led to";
-      tip.appendChild(el("div", null, ledTo ? info.cause : info.effect));
-      tip.appendChild(el("div", "atlas-arc-type", ledTo ? "led to" : "was " + (info.type === "response to" ? "a response to" : info.type)));
-      tip.appendChild(el("div", null, ledTo ? info.effect : info.cause));
-      line.bindTooltip(tip, { sticky: true, className: "atlas-arc-tooltip" });
-      var end = pts[pts.length - 1], before = pts[pts.length - 3];
-      var head = L.marker(end, {
-        icon: L.divIcon({ className: "atlas-arrowhead", html: "<div></div>", iconSize: [14, 14], iconAnchor: [7, 7] }),
-        interactive: false, keyboard: false
-      });
-      arcs[info.id] = { line: line, head: head, info: info, angle: bearingPx(before, end) };
+      line._atlasLink = info;
+      arcs[info.id] = { line: line, info: info, look: "" };
     });
   }
 
-  function bearingPx(a, b) {
-    var pa = reg.map.project(a, 6), pb = reg.map.project(b, 6);
-    return Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+  /* "A led to B", or "B was retaliation for / a response to A". */
+  function arcTip(info) {
+    var tip = el("div", "atlas-arc-tip");
+    if (!info) return tip;
+    var ledTo = info.type === "led to";
+    tip.appendChild(el("div", null, ledTo ? info.cause : info.effect));
+    tip.appendChild(el("div", "atlas-arc-type", ledTo ? "led to" : "was " + (info.type === "response to" ? "a response to" : info.type)));
+    tip.appendChild(el("div", null, ledTo ? info.effect : info.cause));
+    return tip;
+  }
+
+  /* The arrowheads, one SVG marker per look, put once into the SVG the arcs are
+   * drawn in: centred on the arc's end and turned along it (orient="auto"). */
+  function addArrowheads(svg) {
+    if (!svg || svg.querySelector("marker.atlas-arrowhead")) return;
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    [["plain", "#5b4a8a", 1, 10, 10], ["faded", "#5b4a8a", 0.3, 10, 10],
+     ["traced", "#c2410c", 1, 13, 14]].forEach(function (a) {
+      var marker = document.createElementNS(ns, "marker");
+      marker.setAttribute("id", "atlas-arrowhead-" + a[0]);
+      marker.setAttribute("class", "atlas-arrowhead");
+      marker.setAttribute("markerUnits", "userSpaceOnUse");  // not scaled by the line's weight
+      marker.setAttribute("orient", "auto");
+      marker.setAttribute("markerWidth", a[3]);
+      marker.setAttribute("markerHeight", a[4]);
+      marker.setAttribute("refX", a[3] / 2);
+      marker.setAttribute("refY", a[4] / 2);
+      var head = document.createElementNS(ns, "path");
+      head.setAttribute("d", "M0,0L" + a[3] + "," + a[4] / 2 + "L0," + a[4] + "Z");
+      head.setAttribute("fill", a[1]);
+      head.setAttribute("fill-opacity", a[2]);
+      marker.appendChild(head);
+      defs.appendChild(marker);
+    });
+    svg.insertBefore(defs, svg.firstChild);
   }
 
   var ARC_LOOKS = {
@@ -425,13 +452,16 @@ var Atlas = (function () {
   var arcsOn = {};      // link id -> true while its arc is on the map
 
   function applyArcs(visible, traced) {
-    var show = {};
-    (visible || []).forEach(function (id) { show[id] = true; });
-    var tracedSet = {};
-    (traced || []).forEach(function (id) { tracedSet[id] = true; });
-    var anyTrace = traced && traced.length > 0;
-    var ids = Object.keys(arcsOn).concat(Object.keys(show).filter(function (id) { return !arcsOn[id]; }));
-    ids.forEach(function (id) {
+    visible = visible || [];
+    traced = traced || [];
+    var show = {}, tracedSet = {}, id, i;
+    for (i = 0; i < visible.length; i++) show[visible[i]] = true;
+    for (i = 0; i < traced.length; i++) tracedSet[traced[i]] = true;
+    var anyTrace = traced.length > 0;
+    for (id in arcsOn) if (!show[id]) restyle(id);
+    for (i = 0; i < visible.length; i++) restyle(visible[i]);
+
+    function restyle(id) {
       var arc = arcs[id];
       if (!arc) return;
       var look = !show[id] ? "" : tracedSet[id] ? "traced" : anyTrace ? "faded" : "plain";
@@ -439,23 +469,20 @@ var Atlas = (function () {
       arc.look = look;
       if (!look) {
         arcLayer.removeLayer(arc.line);
-        arcLayer.removeLayer(arc.head);
         delete arcsOn[id];
         return;
       }
       arc.line.setStyle(ARC_LOOKS[look]);   // before adding: the path is made in this style
       if (!arcsOn[id]) {
         arcLayer.addLayer(arc.line);
-        arcLayer.addLayer(arc.head);
         arcsOn[id] = true;
       }
-      var node = arc.head.getElement();   // a new element each time the head is added
-      if (node) {
-        node.firstChild.style.transform = "rotate(" + arc.angle + "deg)";
-        node.classList.toggle("traced", look === "traced");
-        node.style.opacity = look === "faded" ? "0.3" : "1";
+      var path = arc.line.getElement();   // a new element each time the arc is added
+      if (path) {
+        addArrowheads(path.ownerSVGElement);
+        path.setAttribute("marker-end", "url(#atlas-arrowhead-" + look + ")");
       }
-    });
+    }
   }
 
   function markerNode(id) {
@@ -553,8 +580,11 @@ var Atlas = (function () {
     });
   }
 
+  var homeArea = null;   // config.home with a margin, made once
+
   function inHome(latlng) {
-    return L.latLngBounds(config.home).pad(0.5).contains(latlng);
+    if (!homeArea) homeArea = L.latLngBounds(config.home).pad(0.5);
+    return homeArea.contains(latlng);
   }
 
   function bringIntoView(ids) {
