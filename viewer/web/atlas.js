@@ -114,28 +114,31 @@ var Atlas = (function () {
     ctl.addTo(reg.map);
   }
 
-  /* Each town is one small marker holding its dot and its name, in a pane of its own
-   * between the overlays (land, areas, arcs) and the place markers, never catching
-   * the mouse. Not a Leaflet tooltip: tooltips read their own size whenever they are
-   * placed (at start and on every zoom), a forced layout each; these are placed by
-   * CSS around their anchor, so nothing is read but one batch of sizes (boxFor). */
+  /* A town is a dot (an SVG circle among the overlays, above land and areas, below
+   * the arcs, as ever) and its name: not a Leaflet tooltip, which reads its own size
+   * whenever it is placed (at start, then on every zoom), a forced layout each, but
+   * a zero-size marker whose label CSS places right of the dot, in a pane of its own
+   * between the overlays and the place markers, never catching the mouse. Nothing
+   * is read from the page but one batch of label sizes (see boxFor). */
   function addTowns() {
     var map = reg.map;
     if (!map.getPane("atlasTowns")) map.createPane("atlasTowns");
     townLayer = L.layerGroup();
     towns = [];
     config.towns.forEach(function (town) {
-      var icon = el("div", "atlas-town-inner");
-      icon.appendChild(el("span", "atlas-town-dot"));
+      var dot = L.circleMarker([town.lat, town.lon], {
+        radius: 2, color: "#6b6255", weight: 1, fillColor: "#6b6255", fillOpacity: 1,
+        interactive: false, pane: "overlayPane"
+      });
       var label = el("span", "atlas-town-label", town.name);
-      icon.appendChild(label);
-      var marker = L.marker([town.lat, town.lon], {
-        icon: L.divIcon({ html: icon, className: "atlas-town", iconSize: [0, 0], iconAnchor: [0, 0] }),
+      var name = L.marker([town.lat, town.lon], {
+        icon: L.divIcon({ html: label, className: "atlas-town", iconSize: [0, 0], iconAnchor: [0, 0] }),
         pane: "atlasTowns", interactive: false, keyboard: false
       });
-      marker._atlasRank = town.rank;
-      townLayer.addLayer(marker);
-      towns.push({ marker: marker, label: label, rank: town.rank, rankOn: null, box: null });
+      dot._atlasRank = town.rank;
+      townLayer.addLayer(dot);
+      townLayer.addLayer(name);
+      towns.push({ dot: dot, name: name, label: label, rank: town.rank, rankOn: null, box: null });
     });
     // Smaller rank first; the sort is stable, so equal ranks keep the file's order.
     towns.sort(function (a, b) { return a.rank - b.rank; });
@@ -171,7 +174,7 @@ var Atlas = (function () {
    * `visibility`, not `display`, so they keep their size and Leaflet keeps placing
    * them right while hidden. All rects are in layer points (unchanged by panning). */
   var labelBoxes = {};    // place id -> box (see boxFor)
-  var towns = [];         // {marker, label, rank, rankOn, box}, by rank
+  var towns = [];         // {dot, name (its marker), label, rank, rankOn, box}, by rank
   var mapHidden = false;  // the map's panes, undisplayed while the page is built
 
   /* The kept box of a label element placed at `latlng`: {node, latlng, text,
@@ -221,6 +224,22 @@ var Atlas = (function () {
     });
   }
 
+  /* Layer points change only when the map zooms or resets its view, not when it pans:
+   * an anchor is projected once per view and kept on `holder`. */
+  function viewKey() {
+    var origin = reg.map.getPixelOrigin();
+    return reg.map.getZoom() + ":" + origin.x + ":" + origin.y;
+  }
+
+  function anchorOf(holder, latlng, view) {
+    if (holder._atlasView !== view || holder._atlasLatLng !== latlng) {
+      holder._atlasAt = reg.map.latLngToLayerPoint(latlng);
+      holder._atlasView = view;
+      holder._atlasLatLng = latlng;
+    }
+    return holder._atlasAt;
+  }
+
   function rectAt(at, size) {
     var left = at.x + size.dx, top = at.y + size.dy;
     return { left: left, top: top, right: left + size.w, bottom: top + size.h };
@@ -233,19 +252,24 @@ var Atlas = (function () {
 
   /* The rect of a marker's icon, from its options as Leaflet sizes and anchors it
    * (null for an icon sized by CSS alone: not an obstacle then). */
-  function markerRect(marker) {
+  function markerRect(marker, view) {
     var icon = marker.options.icon && marker.options.icon.options;
     if (!icon || !icon.iconSize) return null;
-    var size = L.point(typeof icon.iconSize === "number" ? [icon.iconSize, icon.iconSize] : icon.iconSize);
-    var anchor = icon.iconAnchor ? L.point(icon.iconAnchor) : size.divideBy(2, true);
-    var at = reg.map.latLngToLayerPoint(marker.getLatLng()).round();
-    return { left: at.x - anchor.x, top: at.y - anchor.y, right: at.x - anchor.x + size.x, bottom: at.y - anchor.y + size.y };
+    var at = anchorOf(marker, marker.getLatLng(), view);
+    if (marker._atlasRectAt !== at) {
+      var size = L.point(typeof icon.iconSize === "number" ? [icon.iconSize, icon.iconSize] : icon.iconSize);
+      var anchor = icon.iconAnchor ? L.point(icon.iconAnchor) : size.divideBy(2, true);
+      var left = Math.round(at.x) - anchor.x, top = Math.round(at.y) - anchor.y;
+      marker._atlasRect = { left: left, top: top, right: left + size.x, bottom: top + size.y };
+      marker._atlasRectAt = at;
+    }
+    return marker._atlasRect;
   }
 
   function townBoxes() {
     var out = [];
     towns.forEach(function (town) {
-      town.box = boxFor(town, "box", town.label, town.marker.getLatLng());
+      town.box = boxFor(town, "box", town.label, town.name.getLatLng());
       if (town.box) out.push(town.box);
     });
     return out;
@@ -259,22 +283,23 @@ var Atlas = (function () {
     var zoom = map.getZoom();
     var maxRank = zoom <= 5 ? 1 : zoom <= 6 ? 3 : zoom <= 7 ? 5 : zoom <= 8 ? 7 : 99;
     measureBoxes(townBoxes(), []);   // nothing to read unless a town label is new
+    var view = viewKey();
     var want = towns.map(function (town) {
       var visible = town.rank <= maxRank;
       var size = town.box && town.box.n;
       if (!visible || !size) return false;
-      var rect = rectAt(map.latLngToLayerPoint(town.box.latlng), size);
+      var rect = rectAt(anchorOf(town.box, town.box.latlng, view), size);
       if (clashes(placed, rect)) return false;
       placed.push(rect);
       return true;
     });
-    // One write pass, touching only what changed. Hidden, never undisplayed: a
-    // hidden town keeps its size, so it never needs measuring again.
+    // One write pass, touching only what changed. A label is hidden, never
+    // undisplayed: it keeps its size, so it never needs measuring again.
     towns.forEach(function (town, i) {
       var visible = town.rank <= maxRank;
-      var node = town.marker.getElement();
+      var node = town.dot.getElement();
       if (node && town.rankOn !== visible) {
-        node.style.visibility = visible ? "" : "hidden";
+        node.style.display = visible ? "" : "none";
         town.rankOn = visible;
       }
       if (town.box && town.box.on !== want[i]) {
@@ -316,10 +341,11 @@ var Atlas = (function () {
     // Every size not known yet, labels and towns, in one batch (only ever at start).
     measureBoxes(townBoxes(), items.map(function (item) { return item.box; }));
     var placed = [];
+    var view = viewKey();
     items.forEach(function (item) {
       var size = item.cur ? item.box.b : item.box.n;
       if (!item.wanted || !size) return;
-      var rect = rectAt(map.latLngToLayerPoint(item.box.latlng), size);
+      var rect = rectAt(anchorOf(item.box, item.box.latlng, view), size);
       if (clashes(placed, rect)) return;
       placed.push(rect);
       item.on = true;
@@ -328,7 +354,7 @@ var Atlas = (function () {
     Object.keys(reg.places).forEach(function (id) {
       var marker = reg.places[id].marker;
       if (hiddenIds[id] || !marker.getElement()) return;
-      var rect = markerRect(marker);
+      var rect = markerRect(marker, view);
       if (rect) placed.push(rect);
     });
     refreshTowns(placed);
@@ -340,8 +366,11 @@ var Atlas = (function () {
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
-   * arrowhead, drawn once the effect has happened; the link's type on hover. */
-  var arcs = {};        // link id -> {line, head, info}
+   * arrowhead, drawn once the effect has happened; the link's type on hover.
+   * Thousands of links are possible (10,000 events: 3,300), so an arc is one Leaflet
+   * layer and nothing more: the arrowhead is an SVG marker at the end of its path,
+   * and one tooltip on the group, built when shown, names whichever arc is hovered. */
+  var arcs = {};        // link id -> {line, info, look}
   var arcLayer = null;
 
   function curvePoints(a, b) {
@@ -362,7 +391,9 @@ var Atlas = (function () {
   }
 
   function addArcs() {
-    arcLayer = L.layerGroup().addTo(reg.map);
+    arcLayer = L.featureGroup().addTo(reg.map);
+    arcLayer.bindTooltip(function (line) { return arcTip(line._atlasLink); },
+                         { sticky: true, className: "atlas-arc-tooltip" });
     (config.links || []).forEach(function (info) {
       // Arcs to far-away places (Washington) would cross the whole map: the
       // "elsewhere" box names those places instead.
@@ -370,25 +401,47 @@ var Atlas = (function () {
       var pts = curvePoints(L.latLng(info.from), L.latLng(info.to));
       var line = L.polyline(pts, { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5",
                                    className: "atlas-arc" });
-      // "A led to B", or "B was retaliation for / a response to A".
-      var tip = el("div", "atlas-arc-tip");
-      var ledTo = info.type === "led to";
-      tip.appendChild(el("div", null, ledTo ? info.cause : info.effect));
-      tip.appendChild(el("div", "atlas-arc-type", ledTo ? "led to" : "was " + (info.type === "response to" ? "a response to" : info.type)));
-      tip.appendChild(el("div", null, ledTo ? info.effect : info.cause));
-      line.bindTooltip(tip, { sticky: true, className: "atlas-arc-tooltip" });
-      var end = pts[pts.length - 1], before = pts[pts.length - 3];
-      var head = L.marker(end, {
-        icon: L.divIcon({ className: "atlas-arrowhead", html: "<div></div>", iconSize: [14, 14], iconAnchor: [7, 7] }),
-        interactive: false, keyboard: false
-      });
-      arcs[info.id] = { line: line, head: head, info: info, angle: bearingPx(before, end) };
+      line._atlasLink = info;
+      arcs[info.id] = { line: line, info: info, look: "" };
     });
   }
 
-  function bearingPx(a, b) {
-    var pa = reg.map.project(a, 6), pb = reg.map.project(b, 6);
-    return Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+  /* "A led to B", or "B was retaliation for / a response to A". */
+  function arcTip(info) {
+    var tip = el("div", "atlas-arc-tip");
+    if (!info) return tip;
+    var ledTo = info.type === "led to";
+    tip.appendChild(el("div", null, ledTo ? info.cause : info.effect));
+    tip.appendChild(el("div", "atlas-arc-type", ledTo ? "led to" : "was " + (info.type === "response to" ? "a response to" : info.type)));
+    tip.appendChild(el("div", null, ledTo ? info.effect : info.cause));
+    return tip;
+  }
+
+  /* The arrowheads, one SVG marker per look, put once into the SVG the arcs are
+   * drawn in: centred on the arc's end and turned along it (orient="auto"). */
+  function addArrowheads(svg) {
+    if (!svg || svg.querySelector("marker.atlas-arrowhead")) return;
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    [["plain", "#5b4a8a", 1, 10, 10], ["faded", "#5b4a8a", 0.3, 10, 10],
+     ["traced", "#c2410c", 1, 13, 14]].forEach(function (a) {
+      var marker = document.createElementNS(ns, "marker");
+      marker.setAttribute("id", "atlas-arrowhead-" + a[0]);
+      marker.setAttribute("class", "atlas-arrowhead");
+      marker.setAttribute("markerUnits", "userSpaceOnUse");  // not scaled by the line's weight
+      marker.setAttribute("orient", "auto");
+      marker.setAttribute("markerWidth", a[3]);
+      marker.setAttribute("markerHeight", a[4]);
+      marker.setAttribute("refX", a[3] / 2);
+      marker.setAttribute("refY", a[4] / 2);
+      var head = document.createElementNS(ns, "path");
+      head.setAttribute("d", "M0,0L" + a[3] + "," + a[4] / 2 + "L0," + a[4] + "Z");
+      head.setAttribute("fill", a[1]);
+      head.setAttribute("fill-opacity", a[2]);
+      marker.appendChild(head);
+      defs.appendChild(marker);
+    });
+    svg.insertBefore(defs, svg.firstChild);
   }
 
   var ARC_LOOKS = {
@@ -402,13 +455,16 @@ var Atlas = (function () {
   var arcsOn = {};      // link id -> true while its arc is on the map
 
   function applyArcs(visible, traced) {
-    var show = {};
-    (visible || []).forEach(function (id) { show[id] = true; });
-    var tracedSet = {};
-    (traced || []).forEach(function (id) { tracedSet[id] = true; });
-    var anyTrace = traced && traced.length > 0;
-    var ids = Object.keys(arcsOn).concat(Object.keys(show).filter(function (id) { return !arcsOn[id]; }));
-    ids.forEach(function (id) {
+    visible = visible || [];
+    traced = traced || [];
+    var show = {}, tracedSet = {}, id, i;
+    for (i = 0; i < visible.length; i++) show[visible[i]] = true;
+    for (i = 0; i < traced.length; i++) tracedSet[traced[i]] = true;
+    var anyTrace = traced.length > 0;
+    for (id in arcsOn) if (!show[id]) restyle(id);
+    for (i = 0; i < visible.length; i++) restyle(visible[i]);
+
+    function restyle(id) {
       var arc = arcs[id];
       if (!arc) return;
       var look = !show[id] ? "" : tracedSet[id] ? "traced" : anyTrace ? "faded" : "plain";
@@ -416,23 +472,20 @@ var Atlas = (function () {
       arc.look = look;
       if (!look) {
         arcLayer.removeLayer(arc.line);
-        arcLayer.removeLayer(arc.head);
         delete arcsOn[id];
         return;
       }
       arc.line.setStyle(ARC_LOOKS[look]);   // before adding: the path is made in this style
       if (!arcsOn[id]) {
         arcLayer.addLayer(arc.line);
-        arcLayer.addLayer(arc.head);
         arcsOn[id] = true;
       }
-      var node = arc.head.getElement();   // a new element each time the head is added
-      if (node) {
-        node.firstChild.style.transform = "rotate(" + arc.angle + "deg)";
-        node.classList.toggle("traced", look === "traced");
-        node.style.opacity = look === "faded" ? "0.3" : "1";
+      var path = arc.line.getElement();   // a new element each time the arc is added
+      if (path) {
+        addArrowheads(path.ownerSVGElement);
+        path.setAttribute("marker-end", "url(#atlas-arrowhead-" + look + ")");
       }
-    });
+    }
   }
 
   /* A place's marker (a styled div: its shape and colour come from atlas.css) and, for
@@ -554,8 +607,11 @@ var Atlas = (function () {
     });
   }
 
+  var homeArea = null;   // config.home with a margin, made once
+
   function inHome(latlng) {
-    return L.latLngBounds(config.home).pad(0.5).contains(latlng);
+    if (!homeArea) homeArea = L.latLngBounds(config.home).pad(0.5);
+    return homeArea.contains(latlng);
   }
 
   function bringIntoView(ids) {
