@@ -82,7 +82,7 @@ FULL = Plan(
     tarball=True,
     packaged=True,
     import_breakdown=True,
-    scale_timeout_s=900,
+    scale_timeout_s=420,
 )
 #: Enough to prove every step still works, in well under a minute.
 QUICK = Plan(
