@@ -779,7 +779,12 @@ var Atlas = (function () {
     /* Tell Python once the browser has painted what was applied (two frames later). */
     afterPaint: function (seq) {
       requestAnimationFrame(function () {
-        requestAnimationFrame(function () { callBridge("painted", seq); });
+        requestAnimationFrame(function () {
+          // From now on markers change state with a transition; the first state shows at
+          // once (the page opens at its moment rather than animating into it).
+          document.documentElement.classList.add("atlas-live");
+          callBridge("painted", seq);
+        });
       });
       return true;
     },
