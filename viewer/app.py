@@ -137,7 +137,15 @@ def run_app(options: argparse.Namespace) -> int:
             result["code"] = 1
             app.quit()  # type: ignore[attr-defined]
 
-        window.ready.connect(capture)
+        def settle() -> None:
+            # Once more through the page's paint: on a busy machine the widget was seen
+            # (1 grab in ~10) still showing a frame from before the places were added.
+            window.map_view.bridge.paintedReported.connect(
+                lambda _seq: QTimer.singleShot(120, capture)
+            )
+            window.map_view.call("Atlas.afterPaint", 0)
+
+        window.ready.connect(settle)
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, give_up)
 
     if options.self_test:
