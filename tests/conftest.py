@@ -156,3 +156,40 @@ def _delete_windows_before_the_web_profile() -> Any:
     from PySide6.QtCore import QCoreApplication, QEvent
 
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+# ---- the real window, shared by the GUI test files ------------------------------------
+
+
+def show_until_ready(qtbot: Any, win: Any, timeout_ms: int = 60_000) -> Any:
+    """Show `win` (a MainWindow) and wait until its map has painted the first state."""
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.ready, timeout=timeout_ms):
+        win.show()
+    return win
+
+
+def close_window(qtbot: Any, win: Any) -> None:
+    win.player.pause()
+    win.close()
+    win.deleteLater()
+    qtbot.wait(50)
+
+
+def run_js(qtbot: Any, window: Any, script: str) -> Any:
+    """Run `script` in the page and return its value (objects: JSON.stringify them)."""
+    with qtbot.waitCallback(timeout=10_000) as callback:
+        window.map_view.page().runJavaScript(script, 0, callback)
+    return callback.args[0]
+
+
+def move_and_wait(qtbot: Any, window: Any, moment: Any) -> dict[str, Any]:
+    """Move time and wait until the page confirms it applied that very state; returns the
+    page's answer. Several updates may be in flight: wait for the last one sent."""
+    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
+        assert window.time_state.set_moment(moment)
+    while blocker.args[0]["seq"] != window._seq:
+        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
+            pass
+    state: dict[str, Any] = blocker.args[0]
+    return state

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, minimal_dataset, write_dataset
+from conftest import REPO, close_window, minimal_dataset, run_js, show_until_ready, write_dataset
 
 from viewer.dataset import MAX_DEPTH, load_dataset
 from viewer.errors import DatasetError
@@ -768,23 +768,11 @@ def hostile_window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
     dataset = load_dataset(write_hostile(tmp_path))
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(dataset, settings=settings)
-    qtbot.addWidget(win)
     errors: list[str] = []
     win.map_view.page().jsError.connect(errors.append)
     win.page_errors = errors
-    with qtbot.waitSignal(win.ready, timeout=60_000):
-        win.show()
-    yield win
-    win.player.pause()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(50)
-
-
-def run_js(qtbot: Any, window: Any, script: str) -> Any:
-    with qtbot.waitCallback(timeout=10_000) as callback:
-        window.map_view.page().runJavaScript(script, 0, callback)
-    return callback.args[0]
+    yield show_until_ready(qtbot, win)
+    close_window(qtbot, win)
 
 
 def go_to(qtbot: Any, window: Any, event_id: str) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, close_window, move_and_wait, run_js, show_until_ready
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -57,34 +57,12 @@ def overlap(a: dict[str, Any], b: dict[str, Any], tolerance: float = 0.5) -> boo
     )
 
 
-def run_js(qtbot: QtBot, window: MainWindow, script: str) -> Any:
-    with qtbot.waitCallback(timeout=10_000) as callback:
-        window.map_view.page().runJavaScript(script, 0, callback)
-    return callback.args[0]
-
-
-def move_and_wait(qtbot: QtBot, window: MainWindow, moment: datetime) -> dict[str, Any]:
-    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-        assert window.time_state.set_moment(moment)
-    while blocker.args[0]["seq"] != window._seq:
-        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-            pass
-    state: dict[str, Any] = blocker.args[0]
-    return state
-
-
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
     dataset = load_dataset(REPO / "places.json")
     win = MainWindow(dataset, at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD), settings=QSettings())
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.ready, timeout=60_000):
-        win.show()
-    yield win
-    win.player.pause()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(50)
+    yield show_until_ready(qtbot, win)
+    close_window(qtbot, win)
 
 
 def check_page(qtbot: QtBot, window: MainWindow, zoom: int) -> dict[str, Any]:

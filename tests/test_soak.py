@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import REPO
+from conftest import REPO, close_window, show_until_ready
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -58,14 +58,8 @@ def rss_mb() -> float:
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
     win = MainWindow(load_dataset(REPO / "places.json"), settings=QSettings())
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.ready, timeout=60_000):
-        win.show()
-    yield win
-    win.player.pause()
-    win.close()
-    win.deleteLater()
-    qtbot.wait(50)
+    yield show_until_ready(qtbot, win)
+    close_window(qtbot, win)
 
 
 def test_20000_slider_moves(qtbot: QtBot, window: MainWindow) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, close_window, show_until_ready
+from conftest import move_and_wait as move_and_wait_applied
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
@@ -31,13 +32,8 @@ def page_query(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
 
 
 def move_and_wait(qtbot: QtBot, window: MainWindow, moment: datetime) -> dict[str, Any]:
-    """Move time and wait until the page confirms it applied that very state."""
-    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-        assert window.time_state.set_moment(moment)
-    # Several updates may be in flight; wait for the last one sent.
-    while blocker.args[0]["seq"] != window._seq:
-        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-            pass
+    """Move time, wait until the page applied that very state, and read the page."""
+    move_and_wait_applied(qtbot, window, moment)
     return page_query(qtbot, window)
 
 
@@ -45,15 +41,9 @@ def move_and_wait(qtbot: QtBot, window: MainWindow, moment: datetime) -> dict[st
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
     dataset = load_dataset(REPO / "places.json")
     win = MainWindow(dataset, at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD), settings=QSettings())
-    qtbot.addWidget(win)
     request_guard().seen.clear()
-    with qtbot.waitSignal(win.ready, timeout=READY_MS):
-        win.show()
-    yield win
-    win.player.pause()
-    win.close()
-    win.deleteLater()  # pages go before the shared web profile does
-    qtbot.wait(50)
+    yield show_until_ready(qtbot, win, READY_MS)
+    close_window(qtbot, win)  # pages go before the shared web profile does
 
 
 def test_page_loads_with_every_marker(qtbot: QtBot, window: MainWindow) -> None:
