@@ -14,7 +14,7 @@ from itertools import compress
 
 from .causality import CausalGraph, Trace, link_id
 from .model import Event, Link, Place
-from .timeline import TimeIndex, ts
+from .timeline import TimeIndex
 
 
 def latest_by_place(events: Iterable[Event]) -> dict[str, Event]:
@@ -104,9 +104,9 @@ class MapExtras:
         }
 
     def _arc_times(self, visible: frozenset[str]) -> list[tuple[str, float]]:
-        by_id = self.index.by_id
+        position, starts = self.index.position, self.index.starts
         return [
-            (link_id(link), ts(by_id[link.effect].start))
+            (link_id(link), starts[position[link.effect]])
             for link in self.arcs
             if link.cause in visible and link.effect in visible
         ]

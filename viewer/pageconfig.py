@@ -24,10 +24,13 @@ def draws_area(radius_m: float) -> bool:
     return AREA_THRESHOLD_M <= radius_m <= AREA_MAX_M
 
 
-def page_config(dataset: Dataset, online: bool = True) -> dict[str, Any]:
+def page_config(
+    dataset: Dataset, online: bool = True, links: list[dict[str, object]] | None = None
+) -> dict[str, Any]:
     """The argument of `Atlas.load`: everything the page shows that comes from the data.
 
     `online=False` withdraws the online tile layers from the page's layer switcher.
+    `links`: `drawable_links(dataset)` if the caller has it already.
     """
     return {
         "title": dataset.title,
@@ -47,5 +50,5 @@ def page_config(dataset: Dataset, online: bool = True) -> dict[str, Any]:
             }
             for p in dataset.places
         ],
-        "links": drawable_links(dataset),
+        "links": drawable_links(dataset) if links is None else links,
     }

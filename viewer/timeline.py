@@ -57,18 +57,20 @@ class TimeIndex:
         self.events: tuple[Event, ...] = tuple(dataset.events[i] for _, _, i in keyed)
         self.by_id: dict[str, Event] = {e.id: e for e in self.events}
         self.position: dict[str, int] = {e.id: i for i, e in enumerate(self.events)}
-        self._starts = [start for start, _, _ in keyed]
-        self._ends = [ts(e.effective_end) for e in self.events]
+        #: UTC timestamps of each event's start and effective end, aligned with `events`:
+        #: other parts of the window use these rather than converting again.
+        self.starts = [start for start, _, _ in keyed]
+        self.ends = [ts(e.effective_end) for e in self.events]
         # Events grouped by duration class (durations within a factor of two): an event of
         # class k can only be current if it started less than the class's longest duration
         # ago, so each class is searched by bisection and mostly yields current events.
         classes: defaultdict[int, list[int]] = defaultdict(list)
-        for i, (start, end) in enumerate(zip(self._starts, self._ends, strict=True)):
+        for i, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             classes[_duration_class(end - start)].append(i)  # in start order
         self._classes = [
             (
-                max(self._ends[i] - self._starts[i] for i in members),
-                [self._starts[i] for i in members],
+                max(self.ends[i] - self.starts[i] for i in members),
+                [self.starts[i] for i in members],
                 members,
             )
             for _, members in sorted(classes.items())
@@ -77,7 +79,7 @@ class TimeIndex:
         self._max_short = max(
             (
                 d
-                for d in (e - s for s, e in zip(self._starts, self._ends, strict=True))
+                for d in (e - s for s, e in zip(self.starts, self.ends, strict=True))
                 if d <= _LONG_SECONDS
             ),
             default=0.0,
@@ -88,11 +90,11 @@ class TimeIndex:
                 places[place_id].append(event.id)
         self._place_events = {k: tuple(v) for k, v in places.items()}
         self._place_starts = {
-            k: [self._starts[self.position[i]] for i in v] for k, v in self._place_events.items()
+            k: [self.starts[self.position[i]] for i in v] for k, v in self._place_events.items()
         }
         # When each place first sees an event: before that it is FUTURE.
         self._place_first = {
-            place_id: self._starts[self.position[ids[0]]]
+            place_id: self.starts[self.position[ids[0]]]
             for place_id, ids in self._place_events.items()
         }
 
@@ -102,7 +104,8 @@ class TimeIndex:
 
     @property
     def last_end(self) -> datetime:
-        return max(e.effective_end for e in self.events)
+        i = max(range(len(self.ends)), key=self.ends.__getitem__)  # the first of the latest
+        return self.events[i].effective_end
 
     def active_at(self, moment: datetime) -> list[Event]:
         """Events current at `moment`: start <= moment < effective end."""
@@ -116,7 +119,7 @@ class TimeIndex:
         """
         if self._last_active is not None and self._last_active[0] == t:
             return self._last_active[1]
-        ends = self._ends
+        ends = self.ends
         found: list[int] = []
         for longest, starts, members in self._classes:
             # Started at most `longest` ago (1 s of slack for float rounding; the end
@@ -131,7 +134,7 @@ class TimeIndex:
 
     def happened_count(self, moment: datetime) -> int:
         """How many events have started at or before `moment`."""
-        return bisect_right(self._starts, ts(moment))
+        return bisect_right(self.starts, ts(moment))
 
     def happened_before(self, moment: datetime) -> list[Event]:
         """Events that started at or before `moment`, in order."""
@@ -139,12 +142,12 @@ class TimeIndex:
 
     def next_event(self, moment: datetime) -> Event | None:
         """The first event starting strictly after `moment`."""
-        i = bisect_right(self._starts, ts(moment))
+        i = bisect_right(self.starts, ts(moment))
         return self.events[i] if i < len(self.events) else None
 
     def previous_event(self, moment: datetime) -> Event | None:
         """The last event starting strictly before `moment`."""
-        i = bisect_left(self._starts, ts(moment))
+        i = bisect_left(self.starts, ts(moment))
         return self.events[i - 1] if i > 0 else None
 
     def events_at_place(self, place_id: str) -> list[Event]:

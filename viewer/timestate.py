@@ -23,7 +23,7 @@ class TimeState(QObject):
     def __init__(self, index: TimeIndex, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.index = index
-        self._starts = [ts(e.start) for e in index.events]
+        self._starts = index.starts
         self.minimum = index.first_start.astimezone(UTC)
         self.maximum = max(index.last_end, index.dataset.core_end).astimezone(UTC)
         self._moment = index.dataset.core_start.astimezone(UTC)

@@ -46,7 +46,7 @@ from .mapview import MapView
 from .model import Dataset, Event
 from .pageconfig import page_config
 from .playback import SPEEDS, Player, PlayMode
-from .sourcereader import SourceReader, cited_spans
+from .sourcereader import SourceReader
 from .style import category_style
 from .timeline import PlaceState, TimeIndex, ts
 from .timeline_strip import StripItem, TimelineStrip
@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         self.graph = CausalGraph(dataset.links)
         # Links the map draws as arcs (computed once: per link it was quadratic, 122 s at
         # 10,000 events in benches/run.py).
-        drawn = {str(arc["id"]) for arc in drawable_links(dataset)}
+        arcs = drawable_links(dataset)
+        drawn = {str(arc["id"]) for arc in arcs}
         self._arcs = [(link, link_id(link)) for link in dataset.links if link_id(link) in drawn]
         self.event_filter = EventFilter()
         self.visible_ids = visible_events(self.index.events, self.event_filter)
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
         # hosts only) once the reader turns a layer on. --offline removes them altogether.
         self.map_view.set_online_allowed(online)
         # First, so QtWebEngine starts its renderer while the rest of the window is built.
-        self.map_view.show_atlas(page_config(dataset, online=online))
+        self.map_view.show_atlas(page_config(dataset, online=online, links=arcs))
         self.strip = TimelineStrip(self.local_zone, self)
         self.model = EventTableModel(dataset, self.index.events, self.local_zone)
         self.proxy = EventFilterProxy(self)
@@ -129,9 +130,7 @@ class MainWindow(QMainWindow):
         self.disagreements = DisagreementsView(dataset, self.local_zone, self)
         self.detail = DetailPanel(dataset, self)
         self.reader = SourceReader(self)
-        self.reader.set_citations(
-            cited_spans(dataset.events), {e.id: e.title for e in dataset.events}
-        )
+        self.reader.set_cited_events(dataset.events)
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -140,13 +139,15 @@ class MainWindow(QMainWindow):
             [
                 StripItem(
                     id=e.id,
-                    start=ts(e.start),
-                    end=ts(e.effective_end),
+                    start=start,
+                    end=end,
                     color=category_style(e.category).color,
                     label=e.title,
                     precise=e.precision.value in ("hour", "minute"),
                 )
-                for e in self.index.events
+                for e, start, end in zip(
+                    self.index.events, self.index.starts, self.index.ends, strict=True
+                )
             ]
         )
         self.strip.setFullRange(ts(self.time_state.minimum), ts(self.time_state.maximum))
