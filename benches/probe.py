@@ -57,6 +57,7 @@ MARK_PREFIX = "BENCH-MARK "
 LOADER_STEPS = (
     "read_file",
     "_decode",
+    "_parse",
     "_parse_text",
     "parse_json",
     "_structure_problems",
