@@ -7,7 +7,8 @@ locale-aware case mapping, nothing else (`nm -D --undefined-only libQt6*.so.6`: 
 ucal_*, ucnv_*, u_strTo{Upper,Lower}). Chromium carries its own ICU and its own data
 (icudtl.dat). The item trees no ICU function reachable from those calls opens (break
 iteration, units, currencies, language/region display names, transliteration, spelled-out
-numbers, character names, the spoof checker) are dropped; every kept item is copied byte
+numbers, character names, the spoof checker) are dropped, and so are the legacy codec tables
+(the app makes no QStringDecoder for them); every kept item is copied byte
 for byte, in the original (sorted) order, so lookups behave as before. About 15 MB of 31.
 
 Linux only; needs binutils (nm, as, ld: scripts/setup.sh installs them for strip anyway).
@@ -35,6 +36,13 @@ DROPPED_ITEMS = (
     "rbnf/*",  # spelled-out numbers (RuleBasedNumberFormat)
     "unames.icu",  # Unicode character names (u_charName)
     "confusables.cfu",  # the spoof checker (uspoof_*)
+    # Legacy codec tables (Shift_JIS, GB18030, KOI8-R, windows-125x, ...; 4.9 MB) and their
+    # alias table: only QStringDecoder/QStringEncoder with such a name reads them, and the
+    # app never makes one (its files are UTF-8, decoded by Python; the page is decoded by
+    # Chromium's own ICU). Qt then lists only the codecs it implements itself (UTF-8/16/32,
+    # Latin-1), and a decoder asked for a legacy codec is invalid.
+    "*.cnv",
+    "cnvalias.icu",
 )
 
 _ALIGN = 16  # ICU's packager aligns every item to 16 bytes,
