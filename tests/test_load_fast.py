@@ -200,6 +200,36 @@ def test_unpaired_surrogates(tmp_path: Path, key: str) -> None:
         load_dataset(path)
 
 
+@pytest.mark.parametrize(
+    ("text_of", "walked"),
+    [
+        (lambda doc: json.dumps(doc), False),  # plain and valid: nothing to walk for
+        (lambda doc: json.dumps(doc).replace('"title": ', '"title": "x", "title": ', 1), True),
+        (lambda doc: json.dumps(doc).replace('"summary": "', '"summary": "\\udfff', 1), True),
+        (lambda doc: json.dumps(doc).replace('"summary": "', '"summary": "\\u00e9', 1), False),
+    ],
+    ids=["plain", "repeated key", "surrogate escape", "other escape"],
+)
+def test_structure_walk_skipped_only_for_plain_valid_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text_of: Any, walked: bool
+) -> None:
+    """The walk finds repeated keys and unpaired surrogates; a document with neither
+    that the schema accepts cannot hold anything else it looks for (the schema bounds
+    the depth), so it is skipped for those, and only for those."""
+    import viewer.dataset as loader
+
+    calls: list[int] = []
+    walk = loader._structure_problems
+    monkeypatch.setattr(loader, "_structure_problems", lambda *a: calls.append(1) or walk(*a))
+    path = write_dataset(tmp_path, minimal_dataset())
+    path.write_text(text_of(minimal_dataset()), encoding="utf-8")
+    try:
+        load_dataset(path)
+    except DatasetError as exc:
+        assert walked and ("duplicate key" in exc.report() or "surrogate" in exc.report())
+    assert bool(calls) == walked
+
+
 def test_data_made_in_python_is_judged_by_jsonschema(tmp_path: Path) -> None:
     """jsonschema-rs takes a tuple for an array; jsonschema (and `validate`) does not."""
     doc = minimal_dataset()
