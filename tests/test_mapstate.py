@@ -14,7 +14,7 @@ from benches.synth import generate
 from viewer.causality import CausalGraph, Trace, drawable_links, link_id
 from viewer.dataset import load_dataset
 from viewer.filters import EventFilter, visible_events
-from viewer.mapstate import ArcSchedule, MapExtras, latest_by_place
+from viewer.mapstate import ArcSchedule, MapExtras
 from viewer.model import Dataset, Link
 from viewer.timeline import TimeIndex, ts
 
@@ -36,15 +36,14 @@ def moments(data: Dataset, index: TimeIndex, count: int) -> list[datetime]:
     return out
 
 
-def test_latest_by_place_is_each_places_last_current_event(data: Dataset) -> None:
+def test_current_at_place_is_each_places_last_current_event(data: Dataset) -> None:
     index = TimeIndex(data)
     checked = 0
     for moment in moments(data, index, 60):
         current = index.active_at(moment)
-        latest = latest_by_place(current)
         for place in data.places:
             here = [e for e in current if place.id in e.places]  # what the window did
-            assert latest.get(place.id) == (here[-1] if here else None)
+            assert index.current_at_place(place.id, moment) is (here[-1] if here else None)
             checked += bool(here)
     assert checked > 100
 

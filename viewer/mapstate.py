@@ -13,17 +13,8 @@ from collections.abc import Iterable, Sequence
 from itertools import compress
 
 from .causality import CausalGraph, Trace, link_id
-from .model import Event, Link, Place
+from .model import Link, Place
 from .timeline import TimeIndex
-
-
-def latest_by_place(events: Iterable[Event]) -> dict[str, Event]:
-    """For each place, the last of `events` (given in start order) that touches it."""
-    latest: dict[str, Event] = {}
-    for event in events:
-        for place_id in event.places:
-            latest[place_id] = event
-    return latest
 
 
 class ArcSchedule:

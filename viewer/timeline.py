@@ -89,6 +89,7 @@ class TimeIndex:
             for place_id in event.places:
                 places[place_id].append(event.id)
         self._place_events = {k: tuple(v) for k, v in places.items()}
+        self._place_positions = {k: [self.position[i] for i in v] for k, v in places.items()}
         self._place_starts = {
             k: [self.starts[self.position[i]] for i in v] for k, v in self._place_events.items()
         }
@@ -110,6 +111,10 @@ class TimeIndex:
     def active_at(self, moment: datetime) -> list[Event]:
         """Events current at `moment`: start <= moment < effective end."""
         return [self.events[i] for i in self._active_positions(ts(moment))]
+
+    def active_positions(self, moment: datetime) -> tuple[int, ...]:
+        """Positions in `events` of the events current at `moment`, in order."""
+        return self._active_positions(ts(moment))
 
     def _active_positions(self, t: float) -> tuple[int, ...]:
         """Positions (in `events`) of the events current at timestamp `t`, in order.
@@ -160,6 +165,25 @@ class TimeIndex:
             return None
         i = bisect_right(starts, ts(moment))
         return self.by_id[self._place_events[place_id][i - 1]] if i else None
+
+    def current_at_place(self, place_id: str, moment: datetime) -> Event | None:
+        """The last (in `events` order) of the events current at `moment` that touch
+        `place_id`. Walks back from the last event there that has started: the first that
+        has not ended is the answer, and most often that is the first one looked at. It
+        never looks at events elsewhere (there can be thousands current at once)."""
+        starts = self._place_starts.get(place_id)
+        if not starts:
+            return None
+        t = ts(moment)
+        positions, ends = self._place_positions[place_id], self.ends
+        i = bisect_right(starts, t) - 1
+        # Only events that started within the longest duration can still be current.
+        oldest = t - self._classes[-1][0] - 1.0 if self._classes else t
+        while i >= 0 and starts[i] >= oldest:
+            if ends[positions[i]] > t:
+                return self.events[positions[i]]
+            i -= 1
+        return None
 
     def snapshot(self, moment: datetime) -> Snapshot:
         """Current events and the state of every place at `moment`."""

@@ -41,7 +41,7 @@ from .errors import DatasetError
 from .eventmodel import EventFilterProxy, EventTableModel
 from .filterbar import FilterBar
 from .filters import EventFilter, visible_events
-from .mapstate import MapExtras, latest_by_place
+from .mapstate import MapExtras
 from .mapview import MapView
 from .model import Dataset, Event
 from .pageconfig import page_config
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.visible_ids = visible_events(self.index.events, self.event_filter)
         self.trace: Trace | None = None
         self._sent_extras: dict[str, Any] = {}
-        self._sent_places: dict[str, dict[str, Any]] = {}
+        self._sent_places: dict[str, tuple[PlaceState, str | None]] = {}  # (state, event id)
         self._seq = 0
         self._syncing_list = False
         self.is_ready = False
@@ -460,31 +460,33 @@ class MainWindow(QMainWindow):
         """What every place should look like now (only what changed since the last call)."""
         moment = self.time_state.moment
         snap = self.index.snapshot(moment)
-        current_events = [self.index.by_id[i] for i in snap.current]
-        latest_current = latest_by_place(current_events)
         focus = self.focused_event()
         places: dict[str, dict[str, Any]] = {}
         for place in self.dataset.places:
             state = snap.places[place.id]
             event: Event | None
             if state is PlaceState.CURRENT:
-                event = latest_current[place.id]
+                event = self.index.current_at_place(place.id, moment)
             elif state is PlaceState.PAST:
                 event = self.index.latest_at_place(place.id, moment)
             else:
                 event = None
-            entry = {
+            # An entry follows from the state and the event alone: built only when one of
+            # them changed (at 100,000 events most places keep both from move to move).
+            shows = (state, event.id if event else None)
+            if self._sent_places.get(place.id) == shows:
+                continue
+            self._sent_places[place.id] = shows
+            places[place.id] = {
                 "disputed": bool(event and event.has_disagreement),
                 "state": state.value,
                 "category": event.category if event else None,
                 "title": event.title if event else "",
                 "when": self._when(event) if event else "",
             }
-            if self._sent_places.get(place.id) != entry:
-                places[place.id] = entry
-                self._sent_places[place.id] = entry
+        by_id = self.index.by_id
         focus_places = (
-            list(focus.places) if focus else [p for e in current_events for p in e.places]
+            list(focus.places) if focus else [p for i in snap.current for p in by_id[i].places]
         )
         self._seq += 1
         update: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
@@ -531,11 +533,12 @@ class MainWindow(QMainWindow):
 
     def _on_time_changed(self) -> None:
         moment = self.time_state.moment
-        snap_current = self.index.active_at(moment)
+        positions = self.index.active_positions(moment)  # thousands at 100,000 events
+        snap_current = [self.index.events[i] for i in positions]
         happened = self.index.happened_count(moment)
         self.strip.setCurrent(ts(moment))
         self.strip.setHighlighted([e.id for e in snap_current])
-        self.model.set_time_state({self.index.position[e.id] for e in snap_current}, happened)
+        self.model.set_time_state(set(positions), happened)
         self.clock_label.setText(cursor_text(moment, self.dataset.display_timezone))
         focus = self.focused_event()
         if focus is not None:
