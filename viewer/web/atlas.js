@@ -432,6 +432,12 @@ var Atlas = (function () {
     heads.closePath();
   }
 
+  /* Arcs turned on and off since the canvas was last drawn: a forward drag only adds
+   * arcs, drawn over the picture as it is; arcs that went are cleared by repainting
+   * the region they covered. A trace or a new view repaints everything. */
+  var arcsChanged = { all: true, on: [], off: [] };
+  var ARC_PAD = 10;   // pixels around an arc's box that its width and arrowhead may reach
+
   /* The arcs' layer: one canvas in a pane of its own, above the overlays (land, areas,
    * town dots) and below the town names and the markers, never catching the mouse.
    * L.Renderer sizes it to the view (plus a margin) after every move and scales it
@@ -442,7 +448,9 @@ var Atlas = (function () {
 
     _initContainer: function () {
       this._container = L.DomUtil.create("canvas", "atlas-arcs");
-      this._ctx = this._container.getContext("2d");
+      // A canvas in memory: on this machine's software GL, an accelerated one cost
+      // the compositor 3-4 times more per move (benches/probe.py, 10,000 events).
+      this._ctx = this._container.getContext("2d", { willReadFrequently: true });
     },
 
     _destroyContainer: function () {
@@ -465,6 +473,7 @@ var Atlas = (function () {
       canvas.style.width = size.x + "px";
       canvas.style.height = size.y + "px";
       this._dpr = dpr;
+      arcsChanged.all = true;
       this._draw();
     },
 
@@ -474,39 +483,76 @@ var Atlas = (function () {
       this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
     },
 
+    /* An arc's box in layer points, with room for its width and arrowhead. */
+    _box: function (arc) {
+      var s = this._scale, o = this._origin;
+      return L.bounds([arc.minX * s - o.x - ARC_PAD, arc.minY * s - o.y - ARC_PAD],
+                      [arc.maxX * s - o.x + ARC_PAD, arc.maxY * s - o.y + ARC_PAD]);
+    },
+
     _draw: function () {
       if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
-      var map = this._map, ctx = this._ctx, canvas = this._container, min = this._bounds.min;
-      var dpr = this._dpr;
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      var map = this._map, ctx = this._ctx, view = this._bounds, dpr = this._dpr;
+      this._scale = map.getZoomScale(this._zoom, ARC_ZOOM);
+      this._origin = map.getPixelOrigin();
+      var changed = arcsChanged, region = null, only = null, self = this;
+      arcsChanged = { all: false, on: [], off: [] };
+      if (!changed.all && !anyTraced) {   // traced arcs must stay on top: all again
+        if (!changed.off.length) {
+          only = changed.on;   // nothing went: only new arcs to draw
+        } else {
+          changed.on.concat(changed.off).forEach(function (arc) {
+            var box = self._box(arc);
+            region = region ? region.extend(box.min).extend(box.max) : box;
+          });
+          region = view.intersects(region) ? L.bounds(
+            [Math.max(region.min.x, view.min.x), Math.max(region.min.y, view.min.y)],
+            [Math.min(region.max.x, view.max.x), Math.min(region.max.y, view.max.y)]) : null;
+          if (!region) return;
+          var area = region.getSize(), whole = view.getSize();
+          if (area.x * area.y > 0.6 * whole.x * whole.y) region = null;   // cheaper whole
+        }
+      }
       // In layer points, as Leaflet's own layers (crisp at any devicePixelRatio).
-      ctx.setTransform(dpr, 0, 0, dpr, -min.x * dpr, -min.y * dpr);
+      ctx.setTransform(dpr, 0, 0, dpr, -view.min.x * dpr, -view.min.y * dpr);
+      ctx.save();
+      var within = region || view;
+      if (!only) {
+        if (region) {
+          ctx.beginPath();
+          ctx.rect(region.min.x, region.min.y, region.max.x - region.min.x, region.max.y - region.min.y);
+          ctx.clip();
+        }
+        ctx.clearRect(within.min.x, within.min.y, within.max.x - within.min.x, within.max.y - within.min.y);
+      }
+      this._paint(only || arcList, within);
+      ctx.restore();
+    },
+
+    /* Draws those of `list` shown and within `region`, look by look (the traced on top).
+     * Each arc is stroked on its own: where two cross, both show, as they did as SVG. */
+    _paint: function (list, region) {
+      var ctx = this._ctx, s = this._scale, o = this._origin;
+      var byLook = { plain: [], faded: [], traced: [] };
+      for (var i = 0; i < list.length; i++) {
+        var arc = list[i], look = arcLook(arc);
+        if (look && this._box(arc).intersects(region)) byLook[look].push(arc);
+      }
       ctx.lineCap = "round";
       ctx.lineJoin = "round";
-      var s = map.getZoomScale(this._zoom, ARC_ZOOM), origin = map.getPixelOrigin();
-      // What the canvas covers, in pixels at ARC_ZOOM, with room for a thick line.
-      var size = this._bounds.getSize(), pad = 8 / s;
-      var left = (min.x + origin.x) / s - pad, top = (min.y + origin.y) / s - pad;
-      var right = left + size.x / s + 2 * pad, bottom = top + size.y / s + 2 * pad;
-      var byLook = { plain: [], faded: [], traced: [] };
-      for (var i = 0; i < arcList.length; i++) {
-        var arc = arcList[i];
-        var look = arcLook(arc);
-        if (!look || arc.maxX < left || arc.minX > right || arc.maxY < top || arc.minY > bottom) continue;
-        byLook[look].push(arc);
-      }
       LOOK_ORDER.forEach(function (name) {
-        var list = byLook[name], look = ARC_LOOKS[name];
-        if (!list.length) return;
+        var arcsOfLook = byLook[name], look = ARC_LOOKS[name];
+        if (!arcsOfLook.length) return;
         var heads = new Path2D();
-        ctx.beginPath();
-        for (var j = 0; j < list.length; j++) traceArc(ctx, heads, list[j], look.head, s, origin.x, origin.y);
         ctx.setLineDash(look.dash);
         ctx.lineWidth = look.weight;
         ctx.strokeStyle = ctx.fillStyle = look.color;
         ctx.globalAlpha = look.opacity;
-        ctx.stroke();
+        for (var j = 0; j < arcsOfLook.length; j++) {
+          ctx.beginPath();
+          traceArc(ctx, heads, arcsOfLook[j], look.head, s, o.x, o.y);
+          ctx.stroke();
+        }
         ctx.globalAlpha = look.headOpacity;
         ctx.fill(heads);
       });
@@ -613,9 +659,17 @@ var Atlas = (function () {
    * (reset: drop every arc first, as after a reload or a change of filters). */
   function applyArcChanges(change) {
     var i, arc;
-    if (change.reset) for (i = 0; i < arcList.length; i++) arcList[i].on = false;
-    for (i = 0; i < (change.off || []).length; i++) if ((arc = arcs[change.off[i]])) arc.on = false;
-    for (i = 0; i < (change.on || []).length; i++) if ((arc = arcs[change.on[i]])) arc.on = true;
+    function turn(arc, on) {
+      if (!arc || arc.on === on) return;
+      arc.on = on;
+      if (arcsChanged.all) return;
+      (on ? arcsChanged.on : arcsChanged.off).push(arc);
+      // Past this many, redrawing them all costs no more than finding where they were.
+      if (arcsChanged.on.length + arcsChanged.off.length > arcList.length / 4) arcsChanged.all = true;
+    }
+    if (change.reset) for (i = 0; i < arcList.length; i++) turn(arcList[i], false);
+    for (i = 0; i < (change.off || []).length; i++) turn(arcs[change.off[i]], false);
+    for (i = 0; i < (change.on || []).length; i++) turn(arcs[change.on[i]], true);
     if (arcHover.id !== null && !arcs[arcHover.id].on) hideArcTip();
   }
 
@@ -625,6 +679,7 @@ var Atlas = (function () {
     for (i = 0; i < arcList.length; i++) arcList[i].traced = false;
     for (i = 0; i < ids.length; i++) if ((arc = arcs[ids[i]])) arc.traced = true;
     anyTraced = ids.length > 0;
+    arcsChanged.all = true;
   }
 
   /* A place's marker (a styled div: its shape and colour come from atlas.css) and, for
@@ -746,6 +801,30 @@ var Atlas = (function () {
     });
   }
 
+  /* Markers change state with a short transition, for a reader stepping or playing
+   * through time. Not while the slider is dragged, nor when many change at once: each
+   * transition repaints its marker for 160 ms, and with hundreds per move that was half
+   * the browser's work (benches/probe.py, 10,000 events: renderer 118 -> 59 ms of CPU
+   * per move). */
+  var CALM_MS = 200;      // updates closer than this are a drag (play at "Normal": 960 ms)
+  var CALM_PLACES = 24;   // more places changing at once than this: no transitions
+  var MAX_PULSES = 16;    // more current places than this: no pulse (the real story: 10)
+  var lastUpdateAt = -Infinity;
+
+  function settleMarkers(changing) {
+    var now = performance.now();
+    setRootClass("atlas-instant", now - lastUpdateAt < CALM_MS || changing > CALM_PLACES);
+    lastUpdateAt = now;
+  }
+
+  var rootClasses = {};   // class -> on, as last set on <html>: written only on a change
+
+  function setRootClass(name, on) {
+    if (rootClasses[name] === on) return;
+    rootClasses[name] = on;
+    document.documentElement.classList.toggle(name, on);
+  }
+
   var homeArea = null;   // config.home with a margin, made once
 
   function inHome(latlng) {
@@ -853,7 +932,9 @@ var Atlas = (function () {
     /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]}, and
      * when they change: links {reset, on, off}, tracedLinks, hidden, traced (ids). */
     update: function (state) {
-      Object.keys(state.places).forEach(function (id) { applyPlace(id, state.places[id]); });
+      var changed = Object.keys(state.places);
+      settleMarkers(changed.length);
+      changed.forEach(function (id) { applyPlace(id, state.places[id]); });
       focusIds = state.focus || [];
       // Python sends only what changed: remember the rest.
       ["hidden", "traced"].forEach(function (key) {
@@ -866,7 +947,10 @@ var Atlas = (function () {
       var panned = bringIntoView(focusIds);
       refreshLabels();
       lastSeq = state.seq;
-      return JSON.stringify({ seq: state.seq, panned: panned, current: api.placesIn("current") });
+      var current = api.placesIn("current");
+      // Hundreds of pulsing rings are noise, and keep the browser painting every frame.
+      setRootClass("atlas-crowded", current.length > MAX_PULSES);
+      return JSON.stringify({ seq: state.seq, panned: panned, current: current });
     },
 
     placesIn: function (state) {
