@@ -806,7 +806,7 @@ var Atlas = (function () {
    * transition repaints its marker for 160 ms, and with hundreds per move that was half
    * the browser's work (benches/probe.py, 10,000 events: renderer 118 -> 59 ms of CPU
    * per move). */
-  var CALM_MS = 200;      // updates closer than this are a drag (play at "Normal": 960 ms)
+  var CALM_MS = 200;      // updates closer than this: a drag (playing by event: 960 ms apart)
   var CALM_PLACES = 24;   // more places changing at once than this: no transitions
   var MAX_PULSES = 16;    // more current places than this: no pulse (the real story: 10)
   var lastUpdateAt = -Infinity;
