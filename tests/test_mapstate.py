@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from conftest import REPO
@@ -14,7 +15,7 @@ from benches.synth import generate
 from viewer.causality import CausalGraph, Trace, drawable_links, link_id
 from viewer.dataset import load_dataset
 from viewer.filters import EventFilter, visible_events
-from viewer.mapstate import ArcSchedule, MapExtras
+from viewer.mapstate import ArcSchedule, MapExtras, merge_updates
 from viewer.model import Dataset, Link
 from viewer.timeline import TimeIndex, ts
 
@@ -78,6 +79,22 @@ def reference_extras(
     return {"links": links, "hidden": hidden, "traced": traced, "tracedLinks": traced_links}
 
 
+class PageArcs:
+    """The arcs a page shows, kept up to date from the changes MapExtras answers."""
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+
+    def apply(self, links: dict[str, Any] | None) -> list[str]:
+        if links is not None:
+            if links["reset"]:
+                self.shown.clear()
+            assert not set(links["on"]) & set(links["off"])
+            self.shown -= set(links["off"])
+            self.shown |= set(links["on"])
+        return sorted(self.shown)
+
+
 def test_map_extras_match_a_full_scan(data: Dataset) -> None:
     index = TimeIndex(data)
     graph = CausalGraph(data.links)
@@ -95,11 +112,76 @@ def test_map_extras_match_a_full_scan(data: Dataset) -> None:
         (everything, False, chain),
         (everything, False, None),
     ]
+    page = PageArcs()
     for visible, filtered, trace in settings:
         for moment in moments(data, index, 25):
             t = ts(moment)
             expected = reference_extras(data, index, graph, arcs, t, visible, filtered, trace)
-            assert extras.at(t, visible, filtered, trace) == expected
+            got = extras.at(t, visible, filtered, trace)
+            assert page.apply(got.pop("links")) == expected.pop("links")
+            assert got == expected
+
+
+def test_map_extras_send_arcs_as_changes(data: Dataset) -> None:
+    """Only arcs that changed, a full list (reset) after `resend` or a new filter."""
+    index = TimeIndex(data)
+    graph = CausalGraph(data.links)
+    drawn = {str(arc["id"]) for arc in drawable_links(data)}
+    extras = MapExtras(index, graph, data.places, [k for k in data.links if link_id(k) in drawn])
+    everything = visible_events(index.events, EventFilter())
+    start, end = ts(data.core_start), ts(data.core_end)
+    first = extras.at(start, everything, False, None)["links"]
+    assert first["reset"] and first["off"] == []
+    assert extras.at(start, everything, False, None)["links"] is None  # nothing changed
+    later = extras.at(end, everything, False, None)["links"]
+    assert not later["reset"] and later["on"] and not later["off"]
+    assert not set(later["on"]) & set(first["on"])
+    back = extras.at(start, everything, False, None)["links"]
+    assert sorted(back["off"]) == sorted(later["on"]) and back["on"] == []
+    extras.resend()
+    again = extras.at(start, everything, False, None)["links"]
+    assert again["reset"] and sorted(again["on"]) == sorted(first["on"])
+    strikes = visible_events(index.events, EventFilter(categories=frozenset({"strike"})))
+    filtered = extras.at(start, strikes, True, None)["links"]
+    assert filtered["reset"] and set(filtered["on"]) < set(first["on"])
+
+
+def test_merged_updates_do_what_both_would() -> None:
+    """MapView sends one update for all those made while the page was busy."""
+    rng = random.Random(3)
+    ids = [f"a{i}" for i in range(12)]
+    for _ in range(300):
+        reference, merged_page = PageArcs(), PageArcs()
+        updates: list[dict[str, Any]] = []
+        for seq in range(rng.randint(1, 5)):
+            shown_before = set(reference.shown)
+            if rng.random() < 0.2:
+                links: dict[str, Any] | None = {
+                    "reset": True,
+                    "on": rng.sample(ids, rng.randint(0, 6)),
+                    "off": [],
+                }
+            elif rng.random() < 0.3:
+                links = None
+            else:  # as MapExtras does: only arcs that really change
+                on = [i for i in rng.sample(ids, 4) if i not in shown_before]
+                off = [i for i in rng.sample(ids, 4) if i in shown_before]
+                links = {"reset": False, "on": on, "off": off}
+            reference.apply(links)
+            update: dict[str, Any] = {"seq": seq, "places": {f"p{seq}": seq, "p": seq}}
+            if links is not None:
+                update["links"] = links
+            updates.append(update)
+        merged = updates[0]
+        for update in updates[1:]:
+            merged = merge_updates(merged, update)
+        merged_page.apply(merged.get("links"))
+        assert merged_page.shown == reference.shown
+        assert merged["seq"] == updates[-1]["seq"]
+        assert merged["places"] == {
+            **{f"p{i}": i for i in range(len(updates))},
+            "p": len(updates) - 1,
+        }
 
 
 def test_arc_schedule_keeps_its_answer_while_nothing_happens() -> None:
@@ -119,8 +201,19 @@ def test_arc_schedule_keeps_its_answer_while_nothing_happens() -> None:
 )
 def test_arc_schedule_matches_a_scan(arcs: list[tuple[str, float]], times: list[float]) -> None:
     schedule = ArcSchedule(arcs)
-    for t in times:
-        assert schedule.at(t) == sorted(arc_id for arc_id, when in arcs if when <= t)
+    shown: list[str] = []  # kept from what `step` says changed
+    for i, t in enumerate(times):
+        expected = sorted(arc_id for arc_id, when in arcs if when <= t)
+        if i % 3:
+            on, off = schedule.step(t)
+            assert not (on and off)
+            for arc_id in off:
+                shown.remove(arc_id)
+            shown = sorted(shown + on)
+            assert shown == expected
+        else:
+            assert schedule.at(t) == expected
+            shown = list(expected)
 
 
 def test_real_dataset_extras_match() -> None:
@@ -131,7 +224,10 @@ def test_real_dataset_extras_match() -> None:
     arcs = [link for link in data.links if link_id(link) in drawn]
     extras = MapExtras(index, graph, data.places, arcs)
     visible = visible_events(index.events, EventFilter())
+    page = PageArcs()
     for event in index.events:
         t = ts(event.start)
         expected = reference_extras(data, index, graph, arcs, t, visible, False, None)
-        assert extras.at(t, visible, False, None) == expected
+        got = extras.at(t, visible, False, None)
+        assert page.apply(got.pop("links")) == expected.pop("links")
+        assert got == expected

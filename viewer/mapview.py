@@ -52,6 +52,7 @@ from PySide6.QtWidgets import QWidget
 
 from . import paths
 from .jsvalue import js_call
+from .mapstate import merge_updates
 
 log = logging.getLogger(__name__)
 
@@ -516,9 +517,11 @@ class MapView(QWebEngineView):
             self._queue.append((script, parse if callback else None))
 
     def update_map(self, state: dict[str, Any]) -> None:
-        """Send a new state; if one is still being applied, only the latest waits."""
+        """Send a new state; if one is still being applied, one update waits, holding the
+        changes of every state sent meanwhile."""
         if self._in_flight:
-            self._pending_state = state
+            pending = self._pending_state
+            self._pending_state = state if pending is None else merge_updates(pending, state)
             return
         self._in_flight = True
         self.call("Atlas.update", state, callback=self._on_update_applied)

@@ -490,7 +490,11 @@ class MainWindow(QMainWindow):
         )
         self._seq += 1
         update: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
-        for key, value in self._map_extras(moment).items():
+        extras = self._map_extras(moment)
+        links = extras.pop("links")  # already only what changed
+        if links is not None:
+            update["links"] = links
+        for key, value in extras.items():
             if self._sent_extras.get(key) != value:  # only what changed crosses the bridge
                 update[key] = value
                 self._sent_extras[key] = value
@@ -605,6 +609,7 @@ class MainWindow(QMainWindow):
         # The page was (re)loaded: it knows nothing yet, so send every place again.
         self._sent_places.clear()
         self._sent_extras.clear()
+        self._extras.resend()
         self.map_view.update_map(self.map_state())
 
     def _on_update_applied(self, result: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ var Atlas = (function () {
   var autoPanned = false;
   var focusIds = [];
   var hiddenIds = {};
-  var extras = { links: [], tracedLinks: [], hidden: [], traced: [] };
+  var extras = { hidden: [], traced: [] };
   var loaded = false;
 
   function el(tag, cls, text) {
@@ -367,43 +367,281 @@ var Atlas = (function () {
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
    * arrowhead, drawn once the effect has happened; the link's type on hover.
-   * Thousands of links are possible (10,000 events: 3,300), so an arc is one Leaflet
-   * layer and nothing more: the arrowhead is an SVG marker at the end of its path,
-   * and one tooltip on the group, built when shown, names whichever arc is hovered. */
-  var arcs = {};        // link id -> {line, info, look}
-  var arcLayer = null;
+   * Thousands of links are possible (10,000 events: 3,300). As SVG paths, the browser
+   * restyled, laid out and composited each of them on every move; here they are all
+   * drawn on one canvas (ArcCanvas), in a few batched paths at most once a frame, and
+   * the hovered arc is found by arithmetic (arcAt), not by the browser's hit-testing. */
+  var arcs = {};        // link id -> arc (see makeArc)
+  var arcList = [];     // the same arcs, in the file's order: the order they are drawn in
+  var anyTraced = false;
+  var arcCanvas = null;
+  // The curve is a quadratic Bézier in pixels at this zoom. Web Mercator pixels at
+  // another zoom are these times 2^dz, so the curve there is the same one, scaled.
+  var ARC_ZOOM = 6;
 
-  function curvePoints(a, b) {
+  var ARC_LOOKS = {     // head: [length, width] of the arrowhead, in pixels
+    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dash: [6, 5], head: [10, 10], headOpacity: 1 },
+    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dash: [6, 5], head: [10, 10], headOpacity: 0.3 },
+    traced: { color: "#c2410c", weight: 4, opacity: 0.95, dash: [], head: [13, 14], headOpacity: 1 }
+  };
+  var LOOK_ORDER = ["faded", "plain", "traced"];   // the traced chain on top
+  // The arrow's tip stops this far (at most) from the effect's centre, at the edge of
+  // its marker rather than under it.
+  var ARC_TIP_BACK = 12;
+
+  function makeArc(info) {
     var map = reg.map;
-    var pa = map.project(a, 6), pb = map.project(b, 6);
-    var mx = (pa.x + pb.x) / 2, my = (pa.y + pb.y) / 2;
-    var dx = pb.x - pa.x, dy = pb.y - pa.y;
-    var bend = 0.22;
-    var cx = mx - dy * bend, cy = my + dx * bend;   // control point off to one side
-    var pts = [];
-    for (var i = 0; i <= 24; i++) {
-      var t = i / 24, u = 1 - t;
-      var x = u * u * pa.x + 2 * u * t * cx + t * t * pb.x;
-      var y = u * u * pa.y + 2 * u * t * cy + t * t * pb.y;
-      pts.push(map.unproject(L.point(x, y), 6));
+    var a = map.project(L.latLng(info.from), ARC_ZOOM), b = map.project(L.latLng(info.to), ARC_ZOOM);
+    var bend = 0.22;   // the control point, off to one side of the chord's middle
+    var cx = (a.x + b.x) / 2 - (b.y - a.y) * bend, cy = (a.y + b.y) / 2 + (b.x - a.x) * bend;
+    return {
+      info: info, x0: a.x, y0: a.y, cx: cx, cy: cy, x1: b.x, y1: b.y,
+      // The curve lies within the triangle of its control points: a bounding box.
+      minX: Math.min(a.x, cx, b.x), maxX: Math.max(a.x, cx, b.x),
+      minY: Math.min(a.y, cy, b.y), maxY: Math.max(a.y, cy, b.y),
+      on: false, traced: false
+    };
+  }
+
+  function arcLook(arc) {
+    return !arc.on ? "" : arc.traced ? "traced" : anyTraced ? "faded" : "plain";
+  }
+
+  /* Adds to the current path one arc, scaled by `s` and shifted by -(ox, oy), from its
+   * start to the base of its arrowhead, and (to `heads`) the arrowhead's triangle. */
+  function traceArc(ctx, heads, arc, head, s, ox, oy) {
+    var x0 = arc.x0 * s - ox, y0 = arc.y0 * s - oy, cx = arc.cx * s - ox, cy = arc.cy * s - oy;
+    var x1 = arc.x1 * s - ox, y1 = arc.y1 * s - oy;
+    // A quadratic's length is close to the mean of its chord and its control polygon.
+    var len = (Math.hypot(x1 - x0, y1 - y0) + Math.hypot(cx - x0, cy - y0) + Math.hypot(x1 - cx, y1 - cy)) / 2;
+    if (len < 1) return;
+    var tTip = 1 - Math.min(ARC_TIP_BACK, len / 4) / len;
+    var tBase = Math.max(0, tTip - head[0] / len);
+    // The curve on [0, tBase] is a quadratic too (de Casteljau): P0, P0 + t(C - P0), B(t).
+    var qx = x0 + tBase * (cx - x0), qy = y0 + tBase * (cy - y0);
+    var bx = qx + tBase * (cx + tBase * (x1 - cx) - qx), by = qy + tBase * (cy + tBase * (y1 - cy) - qy);
+    ctx.moveTo(x0, y0);
+    ctx.quadraticCurveTo(qx, qy, bx, by);
+    var u = 1 - tTip;
+    var tx = u * u * x0 + 2 * u * tTip * cx + tTip * tTip * x1, ty = u * u * y0 + 2 * u * tTip * cy + tTip * tTip * y1;
+    var dx = tx - bx, dy = ty - by, d = Math.hypot(dx, dy) || 1;
+    var px = -dy / d * head[1] / 2, py = dx / d * head[1] / 2;
+    heads.moveTo(tx, ty);
+    heads.lineTo(bx + px, by + py);
+    heads.lineTo(bx - px, by - py);
+    heads.closePath();
+  }
+
+  /* Arcs turned on and off since the canvas was last drawn: a forward drag only adds
+   * arcs, drawn over the picture as it is; arcs that went are cleared by repainting
+   * the region they covered. A trace or a new view repaints everything. */
+  var arcsChanged = { all: true, on: [], off: [] };
+  var ARC_PAD = 10;   // pixels around an arc's box that its width and arrowhead may reach
+
+  /* The arcs' layer: one canvas in a pane of its own, above the overlays (land, areas,
+   * town dots) and below the town names and the markers, never catching the mouse.
+   * L.Renderer sizes it to the view (plus a margin) after every move and scales it
+   * through zoom animations; it is drawn again whenever the view settles, and after
+   * updates at most once per frame. */
+  var ArcCanvas = L.Renderer.extend({
+    options: { pane: "atlasArcs", padding: 0.1 },
+
+    _initContainer: function () {
+      this._container = L.DomUtil.create("canvas", "atlas-arcs");
+      // A canvas in memory: on this machine's software GL, an accelerated one cost
+      // the compositor 3-4 times more per move (benches/probe.py, 10,000 events).
+      this._ctx = this._container.getContext("2d", { willReadFrequently: true });
+    },
+
+    _destroyContainer: function () {
+      if (this._frame) L.Util.cancelAnimFrame(this._frame);
+      this._frame = null;
+      L.DomUtil.remove(this._container);
+      delete this._ctx;
+      delete this._container;
+    },
+
+    _update: function () {
+      // Mid-zoom the canvas is only scaled (L.Renderer); it is drawn afresh at moveend.
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      var size = this._bounds.getSize(), dpr = window.devicePixelRatio || 1;
+      var canvas = this._container;
+      L.DomUtil.setPosition(canvas, this._bounds.min);
+      canvas.width = Math.round(size.x * dpr);   // clears it, so it is drawn now
+      canvas.height = Math.round(size.y * dpr);
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      this._dpr = dpr;
+      arcsChanged.all = true;
+      this._draw();
+    },
+
+    redraw: function () {
+      if (!this._map || this._frame) return;
+      var self = this;
+      this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
+    },
+
+    /* An arc's box in layer points, with room for its width and arrowhead. */
+    _box: function (arc) {
+      var s = this._scale, o = this._origin;
+      return L.bounds([arc.minX * s - o.x - ARC_PAD, arc.minY * s - o.y - ARC_PAD],
+                      [arc.maxX * s - o.x + ARC_PAD, arc.maxY * s - o.y + ARC_PAD]);
+    },
+
+    _draw: function () {
+      if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
+      var map = this._map, ctx = this._ctx, view = this._bounds, dpr = this._dpr;
+      this._scale = map.getZoomScale(this._zoom, ARC_ZOOM);
+      this._origin = map.getPixelOrigin();
+      var changed = arcsChanged, region = null, only = null, self = this;
+      arcsChanged = { all: false, on: [], off: [] };
+      if (!changed.all && !anyTraced) {   // traced arcs must stay on top: all again
+        if (!changed.off.length) {
+          only = changed.on;   // nothing went: only new arcs to draw
+        } else {
+          changed.on.concat(changed.off).forEach(function (arc) {
+            var box = self._box(arc);
+            region = region ? region.extend(box.min).extend(box.max) : box;
+          });
+          region = view.intersects(region) ? L.bounds(
+            [Math.max(region.min.x, view.min.x), Math.max(region.min.y, view.min.y)],
+            [Math.min(region.max.x, view.max.x), Math.min(region.max.y, view.max.y)]) : null;
+          if (!region) return;
+          var area = region.getSize(), whole = view.getSize();
+          if (area.x * area.y > 0.6 * whole.x * whole.y) region = null;   // cheaper whole
+        }
+      }
+      // In layer points, as Leaflet's own layers (crisp at any devicePixelRatio).
+      ctx.setTransform(dpr, 0, 0, dpr, -view.min.x * dpr, -view.min.y * dpr);
+      ctx.save();
+      var within = region || view;
+      if (!only) {
+        if (region) {
+          ctx.beginPath();
+          ctx.rect(region.min.x, region.min.y, region.max.x - region.min.x, region.max.y - region.min.y);
+          ctx.clip();
+        }
+        ctx.clearRect(within.min.x, within.min.y, within.max.x - within.min.x, within.max.y - within.min.y);
+      }
+      this._paint(only || arcList, within);
+      ctx.restore();
+    },
+
+    /* Draws those of `list` shown and within `region`, look by look (the traced on top).
+     * Each arc is stroked on its own: where two cross, both show, as they did as SVG. */
+    _paint: function (list, region) {
+      var ctx = this._ctx, s = this._scale, o = this._origin;
+      var byLook = { plain: [], faded: [], traced: [] };
+      for (var i = 0; i < list.length; i++) {
+        var arc = list[i], look = arcLook(arc);
+        if (look && this._box(arc).intersects(region)) byLook[look].push(arc);
+      }
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      LOOK_ORDER.forEach(function (name) {
+        var arcsOfLook = byLook[name], look = ARC_LOOKS[name];
+        if (!arcsOfLook.length) return;
+        var heads = new Path2D();
+        ctx.setLineDash(look.dash);
+        ctx.lineWidth = look.weight;
+        ctx.strokeStyle = ctx.fillStyle = look.color;
+        ctx.globalAlpha = look.opacity;
+        for (var j = 0; j < arcsOfLook.length; j++) {
+          ctx.beginPath();
+          traceArc(ctx, heads, arcsOfLook[j], look.head, s, o.x, o.y);
+          ctx.stroke();
+        }
+        ctx.globalAlpha = look.headOpacity;
+        ctx.fill(heads);
+      });
+      ctx.globalAlpha = 1;
     }
-    return pts;
+  });
+
+  /* The id of the arc shown nearest to `point` (container pixels), if one passes
+   * within a few pixels of it, else null. */
+  function arcAt(point) {
+    var map = reg.map;
+    var s = map.getZoomScale(map.getZoom(), ARC_ZOOM), origin = map.getPixelOrigin();
+    var layer = map.containerPointToLayerPoint(point);
+    var x = (layer.x + origin.x) / s, y = (layer.y + origin.y) / s;   // in pixels at ARC_ZOOM
+    var best = null, bestD = Infinity, reach = 8 / s;
+    for (var i = 0; i < arcList.length; i++) {
+      var arc = arcList[i];
+      var look = arcLook(arc);
+      if (!look || x < arc.minX - reach || x > arc.maxX + reach || y < arc.minY - reach || y > arc.maxY + reach) continue;
+      var d = curveDistance(arc, x, y) * s;   // in screen pixels
+      if (d <= ARC_LOOKS[look].weight / 2 + 4 && d <= bestD) { best = arc; bestD = d; }
+    }
+    return best ? best.info.id : null;
+  }
+
+  /* Distance from (x, y) to the curve, as the 24-segment polyline that drew it once. */
+  function curveDistance(arc, x, y) {
+    var best = Infinity, px = arc.x0, py = arc.y0;
+    for (var i = 1; i <= 24; i++) {
+      var t = i / 24, u = 1 - t;
+      var qx = u * u * arc.x0 + 2 * u * t * arc.cx + t * t * arc.x1;
+      var qy = u * u * arc.y0 + 2 * u * t * arc.cy + t * t * arc.y1;
+      var dx = qx - px, dy = qy - py, l2 = dx * dx + dy * dy;
+      var k = l2 ? Math.max(0, Math.min(1, ((x - px) * dx + (y - py) * dy) / l2)) : 0;
+      best = Math.min(best, Math.hypot(px + k * dx - x, py + k * dy - y));
+      px = qx;
+      py = qy;
+    }
+    return best;
+  }
+
+  /* One tooltip for all arcs, moved with the mouse; hit-tested at most once a frame,
+   * never over a marker, a control or a popup (those lie above the arcs). */
+  var arcHover = { tip: null, id: null };
+
+  function watchArcHover() {
+    var map = reg.map, container = map.getContainer(), last = null, frame = null;
+    arcHover.tip = L.tooltip({ className: "atlas-arc-tooltip", direction: "auto" });
+    L.DomEvent.on(container, "mousemove", function (ev) {
+      last = ev;
+      if (!frame) frame = L.Util.requestAnimFrame(check);
+    });
+    L.DomEvent.on(container, "mouseleave", function () { last = null; hideArcTip(); });
+    function check() {
+      frame = null;
+      if (!last) return;
+      var above = last.target.closest && last.target.closest(
+        ".leaflet-marker-icon, .leaflet-control, .leaflet-popup, .atlas-label");
+      var point = map.mouseEventToContainerPoint(last);
+      var id = above || map._animatingZoom ? null : arcAt(point);
+      if (!id) { hideArcTip(); return; }
+      if (arcHover.id !== id) {
+        arcHover.tip.setContent(arcTip(arcs[id].info));
+        arcHover.id = id;
+      }
+      arcHover.tip.setLatLng(map.containerPointToLatLng(point));
+      if (!map.hasLayer(arcHover.tip)) map.openTooltip(arcHover.tip);
+    }
+  }
+
+  function hideArcTip() {
+    if (arcHover.id === null) return;
+    arcHover.id = null;
+    reg.map.closeTooltip(arcHover.tip);
   }
 
   function addArcs() {
-    arcLayer = L.featureGroup().addTo(reg.map);
-    arcLayer.bindTooltip(function (line) { return arcTip(line._atlasLink); },
-                         { sticky: true, className: "atlas-arc-tooltip" });
+    var map = reg.map;
+    if (!map.getPane("atlasArcs")) map.createPane("atlasArcs");
     (config.links || []).forEach(function (info) {
       // Arcs to far-away places (Washington) would cross the whole map: the
       // "elsewhere" box names those places instead.
       if (!inHome(L.latLng(info.from)) || !inHome(L.latLng(info.to))) return;
-      var pts = curvePoints(L.latLng(info.from), L.latLng(info.to));
-      var line = L.polyline(pts, { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5",
-                                   className: "atlas-arc" });
-      line._atlasLink = info;
-      arcs[info.id] = { line: line, info: info, look: "" };
+      var arc = makeArc(info);
+      arcs[info.id] = arc;
+      arcList.push(arc);
     });
+    arcCanvas = new ArcCanvas().addTo(map);
+    watchArcHover();
   }
 
   /* "A led to B", or "B was retaliation for / a response to A". */
@@ -417,75 +655,31 @@ var Atlas = (function () {
     return tip;
   }
 
-  /* The arrowheads, one SVG marker per look, put once into the SVG the arcs are
-   * drawn in: centred on the arc's end and turned along it (orient="auto"). */
-  function addArrowheads(svg) {
-    if (!svg || svg.querySelector("marker.atlas-arrowhead")) return;
-    var ns = "http://www.w3.org/2000/svg";
-    var defs = document.createElementNS(ns, "defs");
-    [["plain", "#5b4a8a", 1, 10, 10], ["faded", "#5b4a8a", 0.3, 10, 10],
-     ["traced", "#c2410c", 1, 13, 14]].forEach(function (a) {
-      var marker = document.createElementNS(ns, "marker");
-      marker.setAttribute("id", "atlas-arrowhead-" + a[0]);
-      marker.setAttribute("class", "atlas-arrowhead");
-      marker.setAttribute("markerUnits", "userSpaceOnUse");  // not scaled by the line's weight
-      marker.setAttribute("orient", "auto");
-      marker.setAttribute("markerWidth", a[3]);
-      marker.setAttribute("markerHeight", a[4]);
-      marker.setAttribute("refX", a[3] / 2);
-      marker.setAttribute("refY", a[4] / 2);
-      var head = document.createElementNS(ns, "path");
-      head.setAttribute("d", "M0,0L" + a[3] + "," + a[4] / 2 + "L0," + a[4] + "Z");
-      head.setAttribute("fill", a[1]);
-      head.setAttribute("fill-opacity", a[2]);
-      marker.appendChild(head);
-      defs.appendChild(marker);
-    });
-    svg.insertBefore(defs, svg.firstChild);
+  /* Python sends which arcs appeared and went since its last update: {reset, on, off}
+   * (reset: drop every arc first, as after a reload or a change of filters). */
+  function applyArcChanges(change) {
+    var i, arc;
+    function turn(arc, on) {
+      if (!arc || arc.on === on) return;
+      arc.on = on;
+      if (arcsChanged.all) return;
+      (on ? arcsChanged.on : arcsChanged.off).push(arc);
+      // Past this many, redrawing them all costs no more than finding where they were.
+      if (arcsChanged.on.length + arcsChanged.off.length > arcList.length / 4) arcsChanged.all = true;
+    }
+    if (change.reset) for (i = 0; i < arcList.length; i++) turn(arcList[i], false);
+    for (i = 0; i < (change.off || []).length; i++) turn(arcs[change.off[i]], false);
+    for (i = 0; i < (change.on || []).length; i++) turn(arcs[change.on[i]], true);
+    if (arcHover.id !== null && !arcs[arcHover.id].on) hideArcTip();
   }
 
-  var ARC_LOOKS = {
-    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dashArray: "6 5" },
-    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dashArray: "6 5" },
-    traced: { color: "#c2410c", weight: 4, opacity: 0.95, dashArray: null }
-  };
-
-  /* Only arcs whose look changed are touched: each arc keeps the look last applied
-   * ("" = not shown), and only arcs shown before or now can change. */
-  var arcsOn = {};      // link id -> true while its arc is on the map
-
-  function applyArcs(visible, traced) {
-    visible = visible || [];
-    traced = traced || [];
-    var show = {}, tracedSet = {}, id, i;
-    for (i = 0; i < visible.length; i++) show[visible[i]] = true;
-    for (i = 0; i < traced.length; i++) tracedSet[traced[i]] = true;
-    var anyTrace = traced.length > 0;
-    for (id in arcsOn) if (!show[id]) restyle(id);
-    for (i = 0; i < visible.length; i++) restyle(visible[i]);
-
-    function restyle(id) {
-      var arc = arcs[id];
-      if (!arc) return;
-      var look = !show[id] ? "" : tracedSet[id] ? "traced" : anyTrace ? "faded" : "plain";
-      if (arc.look === look) return;
-      arc.look = look;
-      if (!look) {
-        arcLayer.removeLayer(arc.line);
-        delete arcsOn[id];
-        return;
-      }
-      arc.line.setStyle(ARC_LOOKS[look]);   // before adding: the path is made in this style
-      if (!arcsOn[id]) {
-        arcLayer.addLayer(arc.line);
-        arcsOn[id] = true;
-      }
-      var path = arc.line.getElement();   // a new element each time the arc is added
-      if (path) {
-        addArrowheads(path.ownerSVGElement);
-        path.setAttribute("marker-end", "url(#atlas-arrowhead-" + look + ")");
-      }
-    }
+  /* The links of the traced chain (all of them, whenever the trace changes). */
+  function applyTracedArcs(ids) {
+    var i, arc;
+    for (i = 0; i < arcList.length; i++) arcList[i].traced = false;
+    for (i = 0; i < ids.length; i++) if ((arc = arcs[ids[i]])) arc.traced = true;
+    anyTraced = ids.length > 0;
+    arcsChanged.all = true;
   }
 
   /* A place's marker (a styled div: its shape and colour come from atlas.css) and, for
@@ -607,6 +801,30 @@ var Atlas = (function () {
     });
   }
 
+  /* Markers change state with a short transition, for a reader stepping or playing
+   * through time. Not while the slider is dragged, nor when many change at once: each
+   * transition repaints its marker for 160 ms, and with hundreds per move that was half
+   * the browser's work (benches/probe.py, 10,000 events: renderer 118 -> 59 ms of CPU
+   * per move). */
+  var CALM_MS = 200;      // updates closer than this: a drag (playing by event: 960 ms apart)
+  var CALM_PLACES = 24;   // more places changing at once than this: no transitions
+  var MAX_PULSES = 16;    // more current places than this: no pulse (the real story: 10)
+  var lastUpdateAt = -Infinity;
+
+  function settleMarkers(changing) {
+    var now = performance.now();
+    setRootClass("atlas-instant", now - lastUpdateAt < CALM_MS || changing > CALM_PLACES);
+    lastUpdateAt = now;
+  }
+
+  var rootClasses = {};   // class -> on, as last set on <html>: written only on a change
+
+  function setRootClass(name, on) {
+    if (rootClasses[name] === on) return;
+    rootClasses[name] = on;
+    document.documentElement.classList.toggle(name, on);
+  }
+
   var homeArea = null;   // config.home with a margin, made once
 
   function inHome(latlng) {
@@ -711,20 +929,28 @@ var Atlas = (function () {
       return JSON.stringify({ places: Object.keys(reg.places).length });
     },
 
-    /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]} */
+    /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]}, and
+     * when they change: links {reset, on, off}, tracedLinks, hidden, traced (ids). */
     update: function (state) {
-      Object.keys(state.places).forEach(function (id) { applyPlace(id, state.places[id]); });
+      var changed = Object.keys(state.places);
+      settleMarkers(changed.length);
+      changed.forEach(function (id) { applyPlace(id, state.places[id]); });
       focusIds = state.focus || [];
       // Python sends only what changed: remember the rest.
-      ["links", "tracedLinks", "hidden", "traced"].forEach(function (key) {
+      ["hidden", "traced"].forEach(function (key) {
         if (state[key] !== undefined) extras[key] = state[key];
       });
-      if (state.links !== undefined || state.tracedLinks !== undefined) applyArcs(extras.links, extras.tracedLinks);
+      if (state.links) applyArcChanges(state.links);
+      if (state.tracedLinks) applyTracedArcs(state.tracedLinks);
+      if (state.links || state.tracedLinks) arcCanvas.redraw();
       if (state.hidden !== undefined || state.traced !== undefined) applyHidden(extras.hidden, extras.traced);
       var panned = bringIntoView(focusIds);
       refreshLabels();
       lastSeq = state.seq;
-      return JSON.stringify({ seq: state.seq, panned: panned, current: api.placesIn("current") });
+      var current = api.placesIn("current");
+      // Hundreds of pulsing rings are noise, and keep the browser painting every frame.
+      setRootClass("atlas-crowded", current.length > MAX_PULSES);
+      return JSON.stringify({ seq: state.seq, panned: panned, current: current });
     },
 
     placesIn: function (state) {
@@ -734,11 +960,8 @@ var Atlas = (function () {
     /* What the page shows, for tests and the self-test: JSON text. */
     query: function () {
       var out = { seq: lastSeq, zoom: reg.map.getZoom(), places: {}, links: {} };
-      Object.keys(arcs).forEach(function (id) {
-        out.links[id] = {
-          shown: arcLayer.hasLayer(arcs[id].line),
-          traced: arcLayer.hasLayer(arcs[id].line) && arcs[id].line.options.weight >= 4
-        };
+      arcList.forEach(function (arc) {
+        out.links[arc.info.id] = { shown: arc.on, traced: arcLook(arc) === "traced" };
       });
       Object.keys(reg.places).forEach(function (id) {
         var node = markerNode(id);
@@ -761,6 +984,17 @@ var Atlas = (function () {
       if (!node) return false;
       node.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
       return true;
+    },
+
+    /* For tests: the arc the mouse would hover at container point (x, y), and the
+     * container point halfway along an arc (JSON text). */
+    arcAt: function (x, y) { return arcAt(L.point(x, y)); },
+    arcMiddle: function (id) {
+      var arc = arcs[id];
+      if (!arc) return null;
+      var at = L.point((arc.x0 + 2 * arc.cx + arc.x1) / 4, (arc.y0 + 2 * arc.cy + arc.y1) / 4);
+      var p = reg.map.latLngToContainerPoint(reg.map.unproject(at, ARC_ZOOM));
+      return JSON.stringify({ x: p.x, y: p.y });
     },
 
     onlineChanged: function () {
