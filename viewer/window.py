@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QTableView,
@@ -166,6 +167,13 @@ class MainWindow(QMainWindow):
         self.event_label.setTextFormat(Qt.TextFormat.PlainText)
         self.event_label.setStyleSheet("font-size: 13px; color: #4a4238;")
         self.event_label.setAccessibleName("Current events")
+        # Both labels change on every slider move: their text must not move the layout
+        # (a new width re-laid out and repainted the whole window per move: ~4 ms).
+        # Their width comes from the layout; their height is their font's.
+        # Opaque, so that repainting one does not repaint the window under it.
+        for label in (self.clock_label, self.event_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setAutoFillBackground(True)
 
         self.list_view.setModel(self.proxy)
         self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
