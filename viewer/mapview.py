@@ -50,7 +50,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from . import paths
+from . import paths, startup
 from .jsvalue import js_call
 
 log = logging.getLogger(__name__)
@@ -439,7 +439,9 @@ class MapView(QWebEngineView):
 
     def __init__(self, place_ids: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._page = MapPage(shared_profile(), self)
+        profile = shared_profile()
+        startup.mark("web_profile")
+        self._page = MapPage(profile, self)
         self.setPage(self._page)
         settings = self._page.settings()
         attribute = QWebEngineSettings.WebAttribute
@@ -457,6 +459,7 @@ class MapView(QWebEngineView):
         self._in_flight = False
         self._pending_state: dict[str, Any] | None = None
         self._config: dict[str, Any] | None = None
+        self._preloading = False
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
     def set_online_allowed(self, allowed: bool) -> None:
@@ -470,19 +473,33 @@ class MapView(QWebEngineView):
         settings.setAttribute(remote, allowed)
         request_guard().allow_online = allowed
 
+    def preload(self) -> None:
+        """Start loading the shipped map page before the data is known, so QtWebEngine
+        loads it while Python reads the data and builds the window; `show_atlas(config)`
+        then puts the places on it (at once if the page is up by then)."""
+        self.show_page(paths.shell_page().read_bytes())
+        self._preloading = True
+
     def show_atlas(self, config: dict[str, Any]) -> None:
         """Load the shipped map page; once it is up, `Atlas.load(config)` puts the places
         on it (viewer.pageconfig.page_config), before any call made meanwhile."""
         self._config = config
+        if self._preloading:
+            self._preloading = False
+            if self.is_ready:  # up already, and nothing was sent to it meanwhile
+                self._run(js_call("Atlas.load", config), None)
+            return
         self.show_page(paths.shell_page().read_bytes())
 
     def show_page(self, html: str | bytes) -> None:
         self.is_ready = False
+        self._preloading = False
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
     def _on_page_ready(self, info: dict[str, Any]) -> None:
         log.info("map page ready: %s", info)
+        startup.mark("page_ready")
         self.is_ready = True
         queued, self._queue = self._queue, []
         if self._config is not None:  # a (re)loaded page knows no places yet
