@@ -114,6 +114,121 @@ var Atlas = (function () {
     ctl.addTo(reg.map);
   }
 
+  /* Setting up the view. A page loaded before its window was shown (viewer.app loads
+   * it while Python reads the data) has no size yet; everything that depends on the
+   * view waits for one, and Python hears "ready" only then (and once the channel is up). */
+  var viewUp = false;
+  var readySent = false;
+  var firstPainted = false;  // the first state Python sent has been painted (afterPaint)
+
+  function whenSized(then) {
+    function sized() { return window.innerWidth > 0 && window.innerHeight > 0; }
+    if (sized()) { then(); return; }
+    window.addEventListener("resize", function onResize() {
+      if (!sized()) return;
+      window.removeEventListener("resize", onResize);
+      then();
+    });
+  }
+
+  function reportReady() {
+    if (readySent || !viewUp || !bridge) return;
+    readySent = true;
+    callBridge("pageReady", JSON.stringify({ booted: true }));
+  }
+
+  /* The home view, reached as on a page that opened at the current size: from the
+   * map's first view (Folium's center and zoom), then fitted (Leaflet pans by whole
+   * pixels, so the path there decides the last pixel). */
+  function openView() {
+    var map = reg.map;
+    map.invalidateSize(false);
+    map.setView(map.options.center, map.options.zoom, { reset: true });
+    map.fitBounds(config.home);
+  }
+
+  function setUpView() {
+    var map = reg.map;
+    openView();
+    addBasemap();
+    addTowns();
+    addElsewhere();
+    map.on("zoomend", refreshLabels);
+    map.on("overlayadd overlayremove", api.onlineChanged);
+    map.on("moveend", addBasemapNear);
+    window.addEventListener("resize", refitUntilPainted);
+    document.documentElement.setAttribute("data-atlas-booted", "1");
+  }
+
+  /* Until the first state is painted the window is still settling (a preloaded page
+   * sees a provisional size first): keep the home view, as a page that opened at its
+   * final size would have it. */
+  function refitUntilPainted() {
+    if (firstPainted) return;
+    openView();
+    autoPanned = false;
+    if (loaded) bringIntoView(focusIds);
+  }
+
+  /* The offline basemap (viewer.mapbuilder.basemap_layers): a JSON block in the page,
+   * parsed at boot and drawn once the view is known, bottom layer first. Features with
+   * a bbox (the world layer's polygons, in a pane of their own beneath the overlays, so
+   * the order of drawing them does not matter) are drawn once near the view: before the
+   * first paint, those near the home view; after it, the rest, a slice at a time. */
+  var basemapSpecs = [];
+  var basemapLater = [];    // [layer, feature] not drawn yet
+
+  function readBasemap() {
+    var node = document.getElementById("atlas-basemap");
+    basemapSpecs = node ? JSON.parse(node.textContent).layers : [];
+  }
+
+  function addBasemap() {
+    var map = reg.map;
+    basemapSpecs.forEach(function (spec) {
+      if (spec.pane && !map.getPane(spec.pane)) map.createPane(spec.pane).style.zIndex = 399;
+      var layer = L.geoJSON(null, {
+        style: spec.style, interactive: false, smoothFactor: 1.0, pane: spec.pane || "overlayPane"
+      });
+      spec.features.forEach(function (f) {
+        if (f.bbox) basemapLater.push([layer, f]);
+        else layer.addData(f);
+      });
+      layer.addTo(map);
+      reg.basemap[spec.name] = layer;
+    });
+    basemapSpecs = [];
+    addBasemapNear();
+  }
+
+  function onlineOn() {
+    return Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
+  }
+
+  function addBasemapNear() {
+    if (!basemapLater.length) return;
+    var near = reg.map.getBounds().pad(0.5);
+    var added = false;
+    basemapLater = basemapLater.filter(function (item) {
+      var b = item[1].bbox;
+      if (!near.intersects([[b[1], b[0]], [b[3], b[2]]])) return true;
+      item[0].addData(item[1]);
+      added = true;
+      return false;
+    });
+    if (added && onlineOn()) api.onlineChanged();
+  }
+
+  function addBasemapRest() {
+    var start = performance.now();
+    while (basemapLater.length && performance.now() - start < 8) {
+      var item = basemapLater.shift();
+      item[0].addData(item[1]);
+    }
+    if (basemapLater.length) setTimeout(addBasemapRest, 0);
+    else if (onlineOn()) api.onlineChanged();
+  }
+
   /* A town is a dot (an SVG circle among the overlays, above land and areas, below
    * the arcs, as ever) and its name: not a Leaflet tooltip, which reads its own size
    * whenever it is placed (at start, then on every zoom), a forced layout each, but
@@ -654,23 +769,24 @@ var Atlas = (function () {
   /* Public API, called from Python with JSON arguments. */
   var api = {
     /* The page's own script calls this once (the page is the same for every dataset):
-     * registry = Folium's layers by our names, boot = {home, towns}. */
+     * registry = Folium's map and online layers by our names, boot = {home, towns}. */
     boot: function (registry, boot) {
       reg = registry;
       reg.places = {};
+      reg.basemap = {};
       config = { home: boot.home, towns: boot.towns || [], places: [], categories: {}, links: [] };
-      reg.map.fitBounds(config.home);
-      addTowns();
-      addElsewhere();
-      reg.map.on("zoomend", refreshLabels);
-      reg.map.on("overlayadd overlayremove", api.onlineChanged);
+      readBasemap();
       if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
         new QWebChannel(qt.webChannelTransport, function (channel) {
           bridge = channel.objects.atlasBridge;
-          callBridge("pageReady", JSON.stringify({ booted: true }));
+          reportReady();
         });
       }
-      document.documentElement.setAttribute("data-atlas-booted", "1");
+      whenSized(function () {
+        setUpView();
+        viewUp = true;
+        reportReady();
+      });
     },
 
     /* Python calls this once the page is ready: the dataset's places, categories and
@@ -765,7 +881,7 @@ var Atlas = (function () {
 
     onlineChanged: function () {
       // With an online layer on, the offline land fill would hide it: keep only the lines.
-      var online = Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
+      var online = onlineOn();
       Object.keys(reg.basemap).forEach(function (k) {
         var layer = reg.basemap[k];
         layer.eachLayer(function (f) {
@@ -784,6 +900,10 @@ var Atlas = (function () {
           // once (the page opens at its moment rather than animating into it).
           document.documentElement.classList.add("atlas-live");
           callBridge("painted", seq);
+          if (!firstPainted) {
+            firstPainted = true;
+            setTimeout(addBasemapRest, 0);
+          }
         });
       });
       return true;
