@@ -460,6 +460,8 @@ class MapView(QWebEngineView):
         self._pending_state: dict[str, Any] | None = None
         self._config: dict[str, Any] | None = None
         self._preloading = False
+        self._booted = False  # the page's scripts are up, its view is not (see _on_page_ready)
+        self._load_sent = False
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
     def set_online_allowed(self, allowed: bool) -> None:
@@ -486,24 +488,36 @@ class MapView(QWebEngineView):
         self._config = config
         if self._preloading:
             self._preloading = False
-            if self.is_ready:  # up already, and nothing was sent to it meanwhile
-                self._run(js_call("Atlas.load", config), None)
+            if self._booted or self.is_ready:  # the page is up: it takes the places now
+                self._send_load()
             return
         self.show_page(paths.shell_page().read_bytes())
 
     def show_page(self, html: str | bytes) -> None:
         self.is_ready = False
         self._preloading = False
+        self._booted = False
+        self._load_sent = False
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
+    def _send_load(self) -> None:
+        if not self._load_sent and self._config is not None:
+            self._load_sent = True
+            self._run(js_call("Atlas.load", self._config), None)
+
     def _on_page_ready(self, info: dict[str, Any]) -> None:
+        """`info["view"]` False: the page's scripts are up but it has no size yet (it was
+        loaded before the window was shown); it takes `Atlas.load` now and applies it
+        with its view, and reports again, ready for everything, once it has one."""
         log.info("map page ready: %s", info)
+        self._send_load()  # a (re)loaded page knows no places yet
+        if info.get("view") is False:
+            self._booted = True
+            return
         startup.mark("page_ready")
         self.is_ready = True
         queued, self._queue = self._queue, []
-        if self._config is not None:  # a (re)loaded page knows no places yet
-            self._run(js_call("Atlas.load", self._config), None)
         for script, callback in queued:
             self._run(script, callback)
         self.ready.emit()

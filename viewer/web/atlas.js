@@ -116,9 +116,13 @@ var Atlas = (function () {
 
   /* Setting up the view. A page loaded before its window was shown (viewer.app loads
    * it while Python reads the data) has no size yet; everything that depends on the
-   * view waits for one, and Python hears "ready" only then (and once the channel is up). */
+   * view waits for one. Python hears {view: false} once the channel is up, so it can
+   * send Atlas.load meanwhile (applied with the view), and {view: true} when the page
+   * is ready for everything else. A page that has its size at boot says only the latter. */
   var viewUp = false;
+  var bootSent = false;
   var readySent = false;
+  var pendingLoad = null;    // Atlas.load's config, if it came before the view
   var firstPainted = false;  // the first state Python sent has been painted (afterPaint)
 
   function whenSized(then) {
@@ -132,19 +136,25 @@ var Atlas = (function () {
   }
 
   function reportReady() {
-    if (readySent || !viewUp || !bridge) return;
-    readySent = true;
-    callBridge("pageReady", JSON.stringify({ booted: true }));
+    if (!bridge || readySent) return;
+    if (viewUp) {
+      readySent = true;
+      callBridge("pageReady", JSON.stringify({ booted: true, view: true }));
+    } else if (!bootSent) {
+      bootSent = true;
+      callBridge("pageReady", JSON.stringify({ booted: true, view: false }));
+    }
   }
 
   /* The home view, reached as on a page that opened at the current size: from the
    * map's first view (Folium's center and zoom), then fitted (Leaflet pans by whole
-   * pixels, so the path there decides the last pixel). */
+   * pixels, so the path there decides the last pixel). Not animated: the first frame
+   * shows where the map is, and a resize meanwhile cannot meet a move half done. */
   function openView() {
     var map = reg.map;
     map.invalidateSize(false);
     map.setView(map.options.center, map.options.zoom, { reset: true });
-    map.fitBounds(config.home);
+    map.fitBounds(config.home, { animate: false });
   }
 
   function setUpView() {
@@ -785,6 +795,11 @@ var Atlas = (function () {
       whenSized(function () {
         setUpView();
         viewUp = true;
+        if (pendingLoad) {
+          var cfg = pendingLoad;
+          pendingLoad = null;
+          api.load(cfg);
+        }
         reportReady();
       });
     },
@@ -792,7 +807,11 @@ var Atlas = (function () {
     /* Python calls this once the page is ready: the dataset's places, categories and
      * arcs (cfg = viewer.pageconfig.page_config). Markers are created here, by id. */
     load: function (cfg) {
-      if (loaded) return false;
+      if (loaded || pendingLoad) return false;
+      if (!viewUp) {  // applied once the page has its view (boot)
+        pendingLoad = cfg;
+        return JSON.stringify({ places: 0, waiting: true });
+      }
       loaded = true;
       config.places = cfg.places;
       config.categories = cfg.categories;
