@@ -181,33 +181,40 @@ var Atlas = (function () {
   }
 
   /* The offline basemap (viewer.mapbuilder.basemap_layers): a JSON block in the page,
-   * parsed at boot and drawn once the view is known, bottom layer first. Features with
-   * a bbox (the world layer's polygons, in a pane of their own beneath the overlays, so
-   * the order of drawing them does not matter) are drawn once near the view: before the
-   * first paint, those near the home view; after it, the rest, a slice at a time. */
-  var basemapSpecs = [];
-  var basemapLater = [];    // [layer, feature] not drawn yet
+   * parsed and made into Leaflet layers at boot (before the page may have a size), and
+   * drawn once the view is known, bottom layer first. Features with a bbox (the world
+   * layer's polygons, in a pane of their own beneath the overlays, so the order they
+   * are drawn in does not matter) go on the map once near the view: before the first
+   * paint, those near the home view; after it, the rest, a slice at a time. Styles set
+   * meanwhile (onlineChanged) apply to those not drawn yet as well. */
+  var basemapGroups = [];   // bottom first: [layer, has parts drawn later]
+  var basemapLater = [];    // {part, bounds}: world polygons not on the map yet
 
   function readBasemap() {
     var node = document.getElementById("atlas-basemap");
-    basemapSpecs = node ? JSON.parse(node.textContent).layers : [];
+    var specs = node ? JSON.parse(node.textContent).layers : [];
+    var map = reg.map;
+    specs.forEach(function (spec) {
+      if (spec.pane && !map.getPane(spec.pane)) map.createPane(spec.pane).style.zIndex = 399;
+      var layer = L.geoJSON(spec.features, {
+        style: spec.style, interactive: false, smoothFactor: 1.0, pane: spec.pane || "overlayPane"
+      });
+      var later = false;
+      layer.eachLayer(function (part) {
+        var b = part.feature.bbox;
+        if (!b) return;
+        basemapLater.push({ part: part, bounds: L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]) });
+        later = true;
+      });
+      reg.basemap[spec.name] = layer;
+      basemapGroups.push([layer, later]);
+    });
   }
 
   function addBasemap() {
-    var map = reg.map;
-    basemapSpecs.forEach(function (spec) {
-      if (spec.pane && !map.getPane(spec.pane)) map.createPane(spec.pane).style.zIndex = 399;
-      var layer = L.geoJSON(null, {
-        style: spec.style, interactive: false, smoothFactor: 1.0, pane: spec.pane || "overlayPane"
-      });
-      spec.features.forEach(function (f) {
-        if (f.bbox) basemapLater.push([layer, f]);
-        else layer.addData(f);
-      });
-      layer.addTo(map);
-      reg.basemap[spec.name] = layer;
+    basemapGroups.forEach(function (group) {
+      if (!group[1]) group[0].addTo(reg.map);
     });
-    basemapSpecs = [];
     addBasemapNear();
   }
 
@@ -217,26 +224,26 @@ var Atlas = (function () {
 
   function addBasemapNear() {
     if (!basemapLater.length) return;
-    var near = reg.map.getBounds().pad(0.5);
-    var added = false;
+    var map = reg.map;
+    var near = map.getBounds().pad(0.5);
     basemapLater = basemapLater.filter(function (item) {
-      var b = item[1].bbox;
-      if (!near.intersects([[b[1], b[0]], [b[3], b[2]]])) return true;
-      item[0].addData(item[1]);
-      added = true;
+      if (!near.intersects(item.bounds)) return true;
+      map.addLayer(item.part);
       return false;
     });
-    if (added && onlineOn()) api.onlineChanged();
   }
 
   function addBasemapRest() {
+    var map = reg.map;
     var start = performance.now();
-    while (basemapLater.length && performance.now() - start < 8) {
-      var item = basemapLater.shift();
-      item[0].addData(item[1]);
+    while (basemapLater.length && performance.now() - start < 8) map.addLayer(basemapLater.shift().part);
+    if (basemapLater.length) {
+      setTimeout(addBasemapRest, 0);
+      return;
     }
-    if (basemapLater.length) setTimeout(addBasemapRest, 0);
-    else if (onlineOn()) api.onlineChanged();
+    basemapGroups.forEach(function (group) {  // every part is on: so is the layer
+      if (group[1]) group[0].addTo(map);
+    });
   }
 
   /* A town is a dot (an SVG circle among the overlays, above land and areas, below
