@@ -460,8 +460,10 @@ class MapView(QWebEngineView):
         self._pending_state: dict[str, Any] | None = None
         self._config: dict[str, Any] | None = None
         self._preloading = False
-        self._booted = False  # the page's scripts are up, its view is not (see _on_page_ready)
+        self._booted = False  # the page's scripts are up (see _on_page_ready)
         self._load_sent = False
+        self._preview_sent = False
+        self._first_state: dict[str, Any] | None = None  # the first update_map's, until ready
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
     def set_online_allowed(self, allowed: bool) -> None:
@@ -498,23 +500,34 @@ class MapView(QWebEngineView):
         self._preloading = False
         self._booted = False
         self._load_sent = False
+        self._preview_sent = False
+        self._first_state: dict[str, Any] | None = None
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
     def _send_load(self) -> None:
+        """The places, to a page whose scripts are up. A page still without its view also
+        gets the first state (`Atlas.preview`): it applies both with its view, so its first
+        frame shows them. The state comes again as an update once the page is ready."""
+        if not (self._booted or self.is_ready):
+            return
         if not self._load_sent and self._config is not None:
             self._load_sent = True
             self._run(js_call("Atlas.load", self._config), None)
+        if self._load_sent and not self.is_ready and self._first_state and not self._preview_sent:
+            self._preview_sent = True
+            self._run(js_call("Atlas.preview", self._first_state), None)
 
     def _on_page_ready(self, info: dict[str, Any]) -> None:
         """`info["view"]` False: the page's scripts are up but it has no size yet (it was
         loaded before the window was shown); it takes `Atlas.load` now and applies it
         with its view, and reports again, ready for everything, once it has one."""
         log.info("map page ready: %s", info)
-        self._send_load()  # a (re)loaded page knows no places yet
+        self._booted = True
         if info.get("view") is False:
-            self._booted = True
+            self._send_load()
             return
+        self._send_load()  # a (re)loaded page knows no places yet
         startup.mark("page_ready")
         self.is_ready = True
         queued, self._queue = self._queue, []
@@ -548,6 +561,9 @@ class MapView(QWebEngineView):
 
     def update_map(self, state: dict[str, Any]) -> None:
         """Send a new state; if one is still being applied, only the latest waits."""
+        if not self.is_ready and self._first_state is None:
+            self._first_state = state
+            self._send_load()
         if self._in_flight:
             self._pending_state = state
             return

@@ -123,6 +123,7 @@ var Atlas = (function () {
   var bootSent = false;
   var readySent = false;
   var pendingLoad = null;    // Atlas.load's config, if it came before the view
+  var pendingPreview = null; // Atlas.preview's state, likewise
   var firstPainted = false;  // the first state Python sent has been painted (afterPaint)
 
   function whenSized(then) {
@@ -806,7 +807,9 @@ var Atlas = (function () {
           var cfg = pendingLoad;
           pendingLoad = null;
           api.load(cfg);
+          if (pendingPreview) api.update(pendingPreview);
         }
+        pendingPreview = null;
         reportReady();
       });
     },
@@ -851,6 +854,15 @@ var Atlas = (function () {
       refreshLabels();
       document.documentElement.setAttribute("data-atlas-ready", "1");
       return JSON.stringify({ places: Object.keys(reg.places).length });
+    },
+
+    /* The first state, sent with Atlas.load to a page still waiting for its view:
+     * applied right after the places, so the first frame shows it. Python sends it
+     * again as an update once the page is ready (changing nothing then). */
+    preview: function (state) {
+      if (viewUp) return false;
+      pendingPreview = state;
+      return true;
     },
 
     /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]} */
