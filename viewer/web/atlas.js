@@ -186,30 +186,46 @@ var Atlas = (function () {
    * drawn once the view is known, bottom layer first. Features with a bbox (the world
    * layer's polygons, in a pane of their own beneath the overlays, so the order they
    * are drawn in does not matter) go on the map once near the view: before the first
-   * paint, those near the home view; after it, the rest, a slice at a time. Styles set
-   * meanwhile (onlineChanged) apply to those not drawn yet as well. */
+   * paint, those near the home view; after it, the rest, a slice at a time. Only those
+   * likely to be near the first view are made at boot; the others when drawn. */
   var basemapGroups = [];   // bottom first: [layer, has parts drawn later]
-  var basemapLater = [];    // {part, bounds}: world polygons not on the map yet
+  var basemapLater = [];    // {group, feature, bounds, part}: world polygons not on the map yet
 
   function readBasemap() {
     var node = document.getElementById("atlas-basemap");
     var specs = node ? JSON.parse(node.textContent).layers : [];
     var map = reg.map;
+    var likely = L.latLngBounds(config.home).pad(1.5);
     specs.forEach(function (spec) {
       if (spec.pane && !map.getPane(spec.pane)) map.createPane(spec.pane).style.zIndex = 399;
-      var layer = L.geoJSON(spec.features, {
+      var layer = L.geoJSON(null, {
         style: spec.style, interactive: false, smoothFactor: 1.0, pane: spec.pane || "overlayPane"
       });
       var later = false;
-      layer.eachLayer(function (part) {
-        var b = part.feature.bbox;
-        if (!b) return;
-        basemapLater.push({ part: part, bounds: L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]) });
+      spec.features.forEach(function (f) {
+        var b = f.bbox;
+        if (!b) {
+          layer.addData(f);
+          return;
+        }
+        var bounds = L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
+        var part = likely.intersects(bounds) ? basemapPart(layer, f) : null;
+        basemapLater.push({ group: layer, feature: f, bounds: bounds, part: part });
         later = true;
       });
       reg.basemap[spec.name] = layer;
       basemapGroups.push([layer, later]);
     });
+  }
+
+  /* One feature of `group` as its own layer, made as group.addData would make it. */
+  function basemapPart(group, feature) {
+    var part = L.GeoJSON.geometryToLayer(feature, group.options);
+    part.feature = L.GeoJSON.asFeature(feature);
+    part.defaultOptions = part.options;
+    group.resetStyle(part);
+    group.addLayer(part);
+    return part;
   }
 
   function addBasemap() {
@@ -223,21 +239,35 @@ var Atlas = (function () {
     return Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
   }
 
+  /* Draws `item`'s polygon; true if it had to be made first (onlineChanged has not
+   * styled it yet). */
+  function drawBasemapPart(item) {
+    var made = !item.part;
+    if (made) item.part = basemapPart(item.group, item.feature);
+    reg.map.addLayer(item.part);
+    return made;
+  }
+
   function addBasemapNear() {
     if (!basemapLater.length) return;
-    var map = reg.map;
-    var near = map.getBounds().pad(0.5);
+    var near = reg.map.getBounds().pad(0.5);
+    var made = false;
     basemapLater = basemapLater.filter(function (item) {
       if (!near.intersects(item.bounds)) return true;
-      map.addLayer(item.part);
+      made = drawBasemapPart(item) || made;
       return false;
     });
+    if (made && onlineOn()) api.onlineChanged();
   }
 
   function addBasemapRest() {
     var map = reg.map;
     var start = performance.now();
-    while (basemapLater.length && performance.now() - start < 8) map.addLayer(basemapLater.shift().part);
+    var made = false;
+    while (basemapLater.length && performance.now() - start < 8) {
+      made = drawBasemapPart(basemapLater.shift()) || made;
+    }
+    if (made && onlineOn()) api.onlineChanged();
     if (basemapLater.length) {
       setTimeout(addBasemapRest, 0);
       return;
@@ -246,6 +276,7 @@ var Atlas = (function () {
       if (group[1]) group[0].addTo(map);
     });
   }
+
 
   /* A town is a dot (an SVG circle among the overlays, above land and areas, below
    * the arcs, as ever) and its name: not a Leaflet tooltip, which reads its own size
