@@ -28,11 +28,12 @@ from PySide6.QtCore import (
     QFile,
     QIODevice,
     QObject,
+    QTimer,
     QUrl,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QResizeEvent, QShowEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineDownloadRequest,
@@ -464,7 +465,26 @@ class MapView(QWebEngineView):
         self._load_sent = False
         self._preview_sent = False
         self._first_state: dict[str, Any] | None = None  # the first update_map's, until ready
+        self._told_size: tuple[int, int] | None = None
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
+
+    # A preloaded page sees a provisional size when its window is first shown (the view's
+    # before the window's layout sized it); it waits for the real one, told here.
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._tell_size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._tell_size)
+
+    def _tell_size(self) -> None:
+        if not self._booted or self.is_ready or not self.isVisible():
+            return
+        size = (self.width(), self.height())
+        if size != self._told_size:
+            self._told_size = size
+            self._run(js_call("Atlas.viewSize", *size), None)
 
     def set_online_allowed(self, allowed: bool) -> None:
         """Let the page fetch map tiles from the online tile servers, or not (the default).
@@ -502,6 +522,7 @@ class MapView(QWebEngineView):
         self._load_sent = False
         self._preview_sent = False
         self._first_state: dict[str, Any] | None = None
+        self._told_size = None
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
@@ -526,6 +547,7 @@ class MapView(QWebEngineView):
         self._booted = True
         if info.get("view") is False:
             self._send_load()
+            self._tell_size()
             return
         self._send_load()  # a (re)loaded page knows no places yet
         startup.mark("page_ready")

@@ -126,14 +126,32 @@ var Atlas = (function () {
   var pendingPreview = null; // Atlas.preview's state, likewise
   var firstPainted = false;  // the first state Python sent has been painted (afterPaint)
 
+  /* Calls `then` once the page has its size. A page that opened in a shown window has
+   * it at once. A preloaded page (0x0 while hidden) is first shown at a provisional size
+   * (the view's before the window laid it out): it waits for the size Python reports
+   * (Atlas.viewSize), or, failing that, half a second after its first size. */
+  var expectedSize = null;   // [width, height] from Atlas.viewSize
+  var checkSize = null;      // set while waiting
+
   function whenSized(then) {
     function sized() { return window.innerWidth > 0 && window.innerHeight > 0; }
     if (sized()) { then(); return; }
-    window.addEventListener("resize", function onResize() {
+    var timer = null;
+    var timedOut = false;
+    checkSize = function () {
       if (!sized()) return;
-      window.removeEventListener("resize", onResize);
+      var expected = expectedSize &&
+        window.innerWidth === expectedSize[0] && window.innerHeight === expectedSize[1];
+      if (!expected && !timedOut) {
+        if (!timer) timer = setTimeout(function () { timedOut = true; if (checkSize) checkSize(); }, 500);
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      window.removeEventListener("resize", checkSize);
+      checkSize = null;
       then();
-    });
+    };
+    window.addEventListener("resize", checkSize);
   }
 
   function reportReady() {
@@ -885,6 +903,13 @@ var Atlas = (function () {
       refreshLabels();
       document.documentElement.setAttribute("data-atlas-ready", "1");
       return JSON.stringify({ places: Object.keys(reg.places).length });
+    },
+
+    /* The size of the page's view as Python laid it out (a preloaded page waits for it). */
+    viewSize: function (width, height) {
+      expectedSize = [width, height];
+      if (checkSize) checkSize();
+      return true;
     },
 
     /* The first state, sent with Atlas.load to a page still waiting for its view:
