@@ -132,7 +132,7 @@ def _beside_event_loop(work: Callable[[], _T]) -> _T:
 
 def _read_data(path: Path) -> Any:
     """The dataset, and the window's modules imported (off the GUI thread, see run_app)."""
-    from . import window  # noqa: F401  (the import is the work: ~0.3 s of Python)
+    from . import window  # noqa: F401  (the import is the work: 0.1-0.3 s of Python)
     from .dataset import load_dataset
 
     startup.mark("window_modules_imported")

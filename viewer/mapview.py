@@ -521,7 +521,7 @@ class MapView(QWebEngineView):
         self._booted = False
         self._load_sent = False
         self._preview_sent = False
-        self._first_state: dict[str, Any] | None = None
+        self._first_state = None
         self._told_size = None
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
@@ -549,9 +549,9 @@ class MapView(QWebEngineView):
             self._send_load()
             self._tell_size()
             return
-        self._send_load()  # a (re)loaded page knows no places yet
         startup.mark("page_ready")
         self.is_ready = True
+        self._send_load()  # a (re)loaded page knows no places yet
         queued, self._queue = self._queue, []
         for script, callback in queued:
             self._run(script, callback)
