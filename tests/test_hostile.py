@@ -804,7 +804,8 @@ DOM_REPORT = """
     bold: document.querySelectorAll(
       'b, i, svg[onload], a[href^="javascript"], body style, iframe, object').length,
     imgX: Array.from(document.images).filter(function (i) { return /\\/x$/.test(i.src); }).length,
-    inlineScripts: document.querySelectorAll('script:not([src])').length,
+    inlineScripts: document.querySelectorAll(
+      'script:not([src]):not([type="application/json"])').length,
     markerTitles: labels,
     tooltips: tips,
     elsewhere: Array.from(document.querySelectorAll('#atlas-elsewhere button')).map(function (b) {

@@ -201,3 +201,42 @@ def test_settings_remember_the_moment(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.addWidget(second)
     assert second.time_state.moment == moment
     assert second.main_split.sizes() == first.main_split.sizes()
+
+
+@pytest.mark.parametrize("booted_first", [True, False])
+def test_a_page_loaded_before_the_window_shows_the_same_map(
+    qtbot: QtBot, window: MainWindow, booted_first: bool
+) -> None:
+    """viewer.app starts loading the page before the data is read and the window built
+    (MapView.preload); the page, hidden and without a size until the window shows, must
+    end up as a page loaded by a shown window: same view, every marker, same states."""
+    from viewer.mapview import MapView
+
+    view = MapView(set())
+    view.set_online_allowed(True)
+    view.preload()
+    if booted_first:  # its scripts are up before the data comes (else: they come later)
+        qtbot.waitUntil(lambda: view._booted, timeout=READY_MS)
+    win = MainWindow(
+        window.dataset,
+        at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD),
+        settings=QSettings(),
+        map_view=view,
+    )
+    show_until_ready(qtbot, win, READY_MS)
+    try:
+        assert win.map_view is view
+        assert win.map_view.size() == window.map_view.size()
+
+        def view_of(w: MainWindow) -> Any:
+            with qtbot.waitCallback(timeout=10_000) as callback:
+                w.map_view.call("Atlas.view", callback=callback)
+            return callback.args[0]
+
+        assert view_of(win) == view_of(window)
+        preloaded, shown = page_query(qtbot, win), page_query(qtbot, window)
+        assert preloaded["places"] == shown["places"]
+        assert preloaded["links"] == shown["links"]
+        assert all(p["state"] for p in preloaded["places"].values())
+    finally:
+        close_window(qtbot, win)

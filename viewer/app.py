@@ -7,13 +7,16 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from . import APP_NAME, __version__, paths
-from .dataset import load_dataset
+from . import APP_NAME, __version__, paths, startup
 from .errors import DatasetError
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 #: How long --screenshot waits for the map before giving up.
 SCREENSHOT_TIMEOUT_MS = 60_000
@@ -91,15 +94,72 @@ def create_application(argv: list[str]) -> object:
     return app
 
 
+def _beside_event_loop(work: Callable[[], _T]) -> _T:
+    """`work()` in another thread while this (the GUI) thread runs Qt's event loop.
+
+    QtWebEngine's browser side lives on this thread and the page's files are served here
+    (AssetSchemeHandler), so a page loading while Python imports or reads data on this
+    thread would wait for it; this way the page loads meanwhile. `work` must not touch
+    widgets. Its exception, if any, is raised here.
+    """
+    import threading
+
+    from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
+
+    class Done(QObject):
+        finished = Signal()
+
+    done = Done()
+    loop = QEventLoop()
+    done.finished.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # re-raised on this thread below
+            box["error"] = exc
+        finally:
+            done.finished.emit()
+
+    thread = threading.Thread(target=run, name="eca-startup", daemon=True)
+    thread.start()
+    loop.exec()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _read_data(path: Path) -> Any:
+    """The dataset, and the window's modules imported (off the GUI thread, see run_app)."""
+    from . import window  # noqa: F401  (the import is the work: 0.1-0.3 s of Python)
+    from .dataset import load_dataset
+
+    startup.mark("window_modules_imported")
+    return load_dataset(path)
+
+
 def run_app(options: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    startup.mark("python_started")
     app = create_application([sys.argv[0]])
+    startup.mark("qapplication")
     from PySide6.QtCore import QTimer
+
+    from .mapview import MapView
+
+    # The map page first: QtWebEngine starts its renderer and loads the page (in other
+    # processes and threads) while this process imports the window and reads the data.
+    map_view = MapView(set())
+    map_view.set_online_allowed(not options.offline)
+    map_view.preload()
+    startup.mark("page_load_started")
 
     no_windows = bool(options.no_err_windows or options.screenshot or options.self_test)
     data_path = options.data or paths.default_dataset()
     try:
-        dataset = load_dataset(data_path)
+        dataset = _beside_event_loop(lambda: _read_data(data_path))
     except DatasetError as exc:
         count = len(exc.problems)
         show_error(
@@ -108,7 +168,9 @@ def run_app(options: argparse.Namespace) -> int:
             exc.report(),
             no_windows,
         )
+        _delete_now(map_view)  # before the web profile it uses
         return 1
+    startup.mark("dataset_loaded")
     # The dataset lives as long as the app: kept out of the collector's sight, later
     # collections walk only newer objects (at 100,000 events each full collection walked
     # millions of them: a quarter of MainWindow()'s time).
@@ -123,7 +185,10 @@ def run_app(options: argparse.Namespace) -> int:
     settings = QSettings("EmbassyCrisisAtlas", "headless-run") if headless else QSettings()
     if headless:
         settings.clear()
-    window = MainWindow(dataset, at=options.at, settings=settings, online=not options.offline)
+    window = MainWindow(
+        dataset, at=options.at, settings=settings, online=not options.offline, map_view=map_view
+    )
+    startup.mark("window_built")
     window.show()
     result = {"code": 0}
 
@@ -166,8 +231,12 @@ def run_app(options: argparse.Namespace) -> int:
     if not (options.screenshot or options.self_test):
         window.save_settings()
     # The page must be deleted before the web profile it uses (owned by the app).
-    window.deleteLater()
+    _delete_now(window)
+    return result["code"] or int(code)
+
+
+def _delete_now(widget: Any) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    return result["code"] or int(code)

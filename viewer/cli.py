@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 from . import APP_NAME, __version__, paths
-from .dataset import load_dataset
 from .errors import DatasetError
 
 
@@ -74,6 +73,9 @@ def check_main(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     path = args.file or paths.default_dataset()
+    # Imported here: the window reads the data on another thread while its page loads.
+    from .dataset import load_dataset
+
     try:
         data = load_dataset(path)
     except DatasetError as exc:

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from .jsvalue import to_js
@@ -62,6 +62,14 @@ BASEMAP_LAYERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("rivers.geojson", "Rivers", {"color": "#6d9fcf", "weight": 1.6, "fill": False}),
 )
 
+#: The bottom layer, drawn in a Leaflet pane of its own beneath the other overlays. It is
+#: most of the basemap's weight (34,000 points) and mostly off-screen at the home view, so
+#: it is split into its polygons, each with its bounding box, and `atlas.js` draws only
+#: those near the first view before the first paint, the rest just after it. (In its own
+#: pane, the parts drawn later still lie beneath everything else.)
+WORLD_LAYER = "world.geojson"
+WORLD_PANE = "atlasWorld"
+
 ONLINE_LAYERS = (
     (
         "OpenStreetMap (online)",
@@ -83,15 +91,17 @@ ONLINE_ORIGINS = tuple(
 
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.DOTALL | re.I)
 _SRC = re.compile(r"\ssrc\s*=", re.I)
+#: A <script> of this type is data the browser never runs (the basemap): no hash needed.
+_DATA_BLOCK = re.compile(r"""\stype\s*=\s*["']?application/json""", re.I)
 _HEAD = re.compile(r"<head\b[^>]*>", re.I)
 _CHARSET = re.compile(r"\s*<meta\b[^>]*charset[^>]*>", re.I)
 
 
 def inline_script_hashes(page: str) -> list[str]:
-    """CSP hash sources (``'sha256-…'``) of every inline <script> in `page`, in order."""
+    """CSP hash sources (``'sha256-…'``) of every inline <script> that runs, in order."""
     hashes: list[str] = []
     for match in _SCRIPT.finditer(page):
-        if _SRC.search(match["attrs"]):
+        if _SRC.search(match["attrs"]) or _DATA_BLOCK.search(match["attrs"]):
             continue
         # The browser hashes the script's text after HTML's newline normalization.
         body = match["body"].replace("\r\n", "\n").replace("\r", "\n")
@@ -164,6 +174,56 @@ def _load_geojson(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def _bbox(ring: list[list[float]]) -> list[float]:
+    lons = [point[0] for point in ring]
+    lats = [point[1] for point in ring]
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+def _polygons_with_bbox(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each polygon of `data`'s (multi)polygons as a feature of its own, with its bbox."""
+    features = []
+    for feature in data.get("features", []):
+        geometry = feature.get("geometry") or {}
+        kind, coordinates = str(geometry.get("type")), geometry.get("coordinates")
+        polygons: list[Any] | None = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(
+            kind
+        )
+        if not polygons:
+            features.append(feature)  # drawn before the first paint, like any other
+            continue
+        for polygon in polygons:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": feature.get("properties", {}),
+                    "geometry": {"type": "Polygon", "coordinates": polygon},
+                    "bbox": _bbox(polygon[0]),
+                }
+            )
+    return features
+
+
+def basemap_layers(basemap_dir: Path) -> list[dict[str, Any]]:
+    """The offline basemap for the page, bottom layer first: name, Leaflet style, pane
+    (null: Leaflet's overlay pane) and features. Missing or broken files are left out."""
+    layers = []
+    for filename, _label, style in BASEMAP_LAYERS:
+        data = _load_geojson(basemap_dir / filename)
+        if data is None:
+            continue
+        world = filename == WORLD_LAYER
+        layers.append(
+            {
+                "name": filename.removesuffix(".geojson"),
+                "style": style,
+                "pane": WORLD_PANE if world else None,
+                "features": _polygons_with_bbox(data) if world else data.get("features", []),
+            }
+        )
+    return layers
+
+
 def _towns(basemap_dir: Path) -> list[dict[str, Any]]:
     data = _load_geojson(basemap_dir / "towns.geojson")
     if not data:
@@ -216,21 +276,14 @@ def build_shell_html(
         ("atlas_css", f"{asset_base}web/atlas.css"),
     ]
 
-    basemap: dict[str, Element] = {}
-    for filename, name, style in BASEMAP_LAYERS:
-        data = _load_geojson(basemap_dir / filename)
-        if data is None:
-            continue
-        layer = folium.GeoJson(
-            data,
-            name=name,
-            style_function=lambda _feature, style=style: style,
-            interactive=False,
-            control=False,
-            smooth_factor=1.0,
-        )
-        layer.add_to(fmap)
-        basemap[filename.removesuffix(".geojson")] = layer
+    # The basemap is data, not script: a JSON block that atlas.js parses and draws (see
+    # basemap_layers). JSON.parse reads it faster than V8 compiles the same literal.
+    basemap = basemap_layers(basemap_dir)
+    basemap_placeholder = f"__atlas_basemap_{secrets.token_hex(8)}__"
+    block = f'<script type="application/json" id="atlas-basemap">{basemap_placeholder}</script>'
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # a folium.Map's root is the page
+    root.html.add_child(Element(block), name="atlas_basemap")
 
     online: dict[str, Element] = {}
     control: Element | None = None
@@ -256,12 +309,15 @@ def build_shell_html(
         return "{" + ",".join(f"{to_js(k)}:{v.get_name()}" for k, v in mapping.items()) + "}"
 
     registry = (
-        f"{{map:{fmap.get_name()},basemap:{names(basemap)},online:{names(online)},"
+        f"{{map:{fmap.get_name()},online:{names(online)},"
         f"control:{control.get_name() if control is not None else 'null'}}}"
     )
     boot = {"home": HOME_BOUNDS, "towns": _towns(basemap_dir)}
     html: str = fmap.get_root().render()
     if html.count(placeholder) != 1:
         raise RuntimeError("the map page template lost the Atlas.boot call")
+    if html.count(basemap_placeholder) != 1:
+        raise RuntimeError("the map page template lost the basemap block")
     html = html.replace(placeholder, f"{registry},{to_js(boot)}")
+    html = html.replace(basemap_placeholder, to_js({"layers": basemap}))
     return with_content_security_policy(html, online_layers)

@@ -28,11 +28,12 @@ from PySide6.QtCore import (
     QFile,
     QIODevice,
     QObject,
+    QTimer,
     QUrl,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QResizeEvent, QShowEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineDownloadRequest,
@@ -50,7 +51,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from . import paths
+from . import paths, startup
 from .jsvalue import js_call
 from .mapstate import merge_updates
 
@@ -440,7 +441,9 @@ class MapView(QWebEngineView):
 
     def __init__(self, place_ids: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._page = MapPage(shared_profile(), self)
+        profile = shared_profile()
+        startup.mark("web_profile")
+        self._page = MapPage(profile, self)
         self.setPage(self._page)
         settings = self._page.settings()
         attribute = QWebEngineSettings.WebAttribute
@@ -448,6 +451,7 @@ class MapView(QWebEngineView):
             settings.setAttribute(getattr(attribute, name), on)
         self._page.permissionRequested.connect(_deny_permission)
         self._page.fileSystemAccessRequested.connect(lambda request: request.reject())
+        self._page.loadStarted.connect(self._forget_page)
         self.bridge = Bridge(place_ids, self)
         self._channel = QWebChannel(self)
         self._channel.registerObject("atlasBridge", self.bridge.endpoint)
@@ -458,7 +462,31 @@ class MapView(QWebEngineView):
         self._in_flight = False
         self._pending_state: dict[str, Any] | None = None
         self._config: dict[str, Any] | None = None
+        self._preloading = False
+        self._booted = False  # the page's scripts are up (see _on_page_ready)
+        self._load_sent = False
+        self._preview_sent = False
+        self._first_state: dict[str, Any] | None = None  # the first update_map's, until ready
+        self._told_size: tuple[int, int] | None = None
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
+
+    # A preloaded page sees a provisional size when its window is first shown (the view's
+    # before the window's layout sized it); it waits for the real one, told here.
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._tell_size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._tell_size)
+
+    def _tell_size(self) -> None:
+        if not self._booted or self.is_ready or not self.isVisible():
+            return
+        size = (self.width(), self.height())
+        if size != self._told_size:
+            self._told_size = size
+            self._run(js_call("Atlas.viewSize", *size), None)
 
     def set_online_allowed(self, allowed: bool) -> None:
         """Let the page fetch map tiles from the online tile servers, or not (the default).
@@ -471,23 +499,70 @@ class MapView(QWebEngineView):
         settings.setAttribute(remote, allowed)
         request_guard().allow_online = allowed
 
+    def preload(self) -> None:
+        """Start loading the shipped map page before the data is known, so QtWebEngine
+        loads it while Python reads the data and builds the window; `show_atlas(config)`
+        then puts the places on it (at once if the page is up by then)."""
+        self.show_page(paths.shell_page().read_bytes())
+        self._preloading = True
+
     def show_atlas(self, config: dict[str, Any]) -> None:
         """Load the shipped map page; once it is up, `Atlas.load(config)` puts the places
         on it (viewer.pageconfig.page_config), before any call made meanwhile."""
         self._config = config
+        if self._preloading:
+            self._preloading = False
+            if self._booted or self.is_ready:  # the page is up: it takes the places now
+                self._send_load()
+            return
         self.show_page(paths.shell_page().read_bytes())
 
     def show_page(self, html: str | bytes) -> None:
-        self.is_ready = False
+        self._forget_page()
+        self._preloading = False
         scheme_handler().page_html = html.encode("utf-8") if isinstance(html, str) else html
         self._page.load(PAGE_URL)
 
-    def _on_page_ready(self, info: dict[str, Any]) -> None:
-        log.info("map page ready: %s", info)
-        self.is_ready = True
-        queued, self._queue = self._queue, []
-        if self._config is not None:  # a (re)loaded page knows no places yet
+    def _forget_page(self) -> None:
+        """A page starts loading (ours, or a reload): it knows nothing yet, so it must be
+        sent its places and first state again once its scripts are up (the window sends
+        it everything again on `ready`: no update owed to the old page is kept)."""
+        self.is_ready = False
+        self._in_flight = False
+        self._pending_state = None
+        self._booted = False
+        self._load_sent = False
+        self._preview_sent = False
+        self._first_state = None
+        self._told_size = None
+
+    def _send_load(self) -> None:
+        """The places, to a page whose scripts are up. A page still without its view also
+        gets the first state (`Atlas.preview`): it applies both with its view, so its first
+        frame shows them. The state comes again as an update once the page is ready."""
+        if not (self._booted or self.is_ready):
+            return
+        if not self._load_sent and self._config is not None:
+            self._load_sent = True
             self._run(js_call("Atlas.load", self._config), None)
+        if self._load_sent and not self.is_ready and self._first_state and not self._preview_sent:
+            self._preview_sent = True
+            self._run(js_call("Atlas.preview", self._first_state), None)
+
+    def _on_page_ready(self, info: dict[str, Any]) -> None:
+        """`info["view"]` False: the page's scripts are up but it has no size yet (it was
+        loaded before the window was shown); it takes `Atlas.load` now and applies it
+        with its view, and reports again, ready for everything, once it has one."""
+        log.info("map page ready: %s", info)
+        self._booted = True
+        if info.get("view") is False:
+            self._send_load()
+            self._tell_size()
+            return
+        startup.mark("page_ready")
+        self.is_ready = True
+        self._send_load()  # a (re)loaded page knows no places yet
+        queued, self._queue = self._queue, []
         for script, callback in queued:
             self._run(script, callback)
         self.ready.emit()
@@ -518,7 +593,11 @@ class MapView(QWebEngineView):
 
     def update_map(self, state: dict[str, Any]) -> None:
         """Send a new state; if one is still being applied, one update waits, holding the
-        changes of every state sent meanwhile."""
+        changes of every state sent meanwhile. The first state also goes with the places
+        to a page still starting (see `_send_load`)."""
+        if not self.is_ready and self._first_state is None:
+            self._first_state = state
+            self._send_load()
         if self._in_flight:
             pending = self._pending_state
             self._pending_state = state if pending is None else merge_updates(pending, state)

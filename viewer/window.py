@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import APP_NAME, __version__
+from . import APP_NAME, __version__, startup
 from .causality import CausalGraph, Trace, drawable_links, link_id
 from .clocks import cursor_text, format_in
 from .dataset import load_dataset
@@ -55,16 +53,11 @@ from .timestate import TimeState
 
 log = logging.getLogger(__name__)
 
-#: Set to the spawning process's time.time() (benches/run.py), the app prints when it
-#: first painted the map, with every marker, as seconds since it was spawned.
-STARTUP_REPORT_ENV = "ECA_REPORT_STARTUP"
-
 
 def report_startup(markers: int) -> None:
-    spawned = os.environ.pop(STARTUP_REPORT_ENV, None)  # once per process
-    if spawned:
-        seconds = time.time() - float(spawned)
-        print(f"STARTUP first_paint_s={seconds:.4f} markers={markers}", flush=True)
+    """With ECA_REPORT_STARTUP set (benches/run.py), print when the map first painted
+    every marker, as seconds since the process was spawned (viewer.startup)."""
+    startup.report_first_paint(markers)
 
 
 #: Windows opened from File > Open live here until closed (Qt does not own top-levels).
@@ -82,7 +75,10 @@ class MainWindow(QMainWindow):
         at: datetime | None = None,
         settings: QSettings | None = None,
         online: bool = True,
+        map_view: MapView | None = None,
     ) -> None:
+        """`map_view`: one whose page is already loading (`MapView.preload`, see
+        viewer.app), so the page loads while the data is read; by default a new one."""
         super().__init__()
         self.dataset = dataset
         self.online = online
@@ -116,7 +112,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(900, 600)
 
-        self.map_view = MapView({p.id for p in dataset.places}, self)
+        place_ids = {p.id for p in dataset.places}
+        if map_view is None:
+            map_view = MapView(place_ids, self)
+        else:
+            map_view.bridge.place_ids = place_ids
+        self.map_view = map_view
         # Online tile layers are offered in the switcher; tiles are fetched (from the tile
         # hosts only) once the reader turns a layer on. --offline removes them altogether.
         self.map_view.set_online_allowed(online)

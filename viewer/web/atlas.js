@@ -114,6 +114,188 @@ var Atlas = (function () {
     ctl.addTo(reg.map);
   }
 
+  /* Setting up the view. A page loaded before its window was shown (viewer.app loads
+   * it while Python reads the data) has no size yet; everything that depends on the
+   * view waits for one. Python hears {view: false} once the channel is up, so it can
+   * send Atlas.load meanwhile (applied with the view), and {view: true} when the page
+   * is ready for everything else. A page that has its size at boot says only the latter. */
+  var viewUp = false;
+  var bootSent = false;
+  var readySent = false;
+  var pendingLoad = null;    // Atlas.load's config, if it came before the view
+  var pendingPreview = null; // Atlas.preview's state, likewise
+  var firstPainted = false;  // the first state Python sent has been painted (afterPaint)
+
+  /* Calls `then` once the page has its size. A page that opened in a shown window has
+   * it at once. A preloaded page (0x0 while hidden) is first shown at a provisional size
+   * (the view's before the window laid it out): it waits for the size Python reports
+   * (Atlas.viewSize), or, failing that, half a second after its first size. */
+  var expectedSize = null;   // [width, height] from Atlas.viewSize
+  var checkSize = null;      // set while waiting
+
+  function whenSized(then) {
+    function sized() { return window.innerWidth > 0 && window.innerHeight > 0; }
+    if (sized()) { then(); return; }
+    var timer = null;
+    var timedOut = false;
+    checkSize = function () {
+      if (!sized()) return;
+      var expected = expectedSize &&
+        window.innerWidth === expectedSize[0] && window.innerHeight === expectedSize[1];
+      if (!expected && !timedOut) {
+        if (!timer) timer = setTimeout(function () { timedOut = true; if (checkSize) checkSize(); }, 500);
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      window.removeEventListener("resize", checkSize);
+      checkSize = null;
+      then();
+    };
+    window.addEventListener("resize", checkSize);
+  }
+
+  function reportReady() {
+    if (!bridge || readySent) return;
+    if (viewUp) {
+      readySent = true;
+      callBridge("pageReady", JSON.stringify({ booted: true, view: true }));
+    } else if (!bootSent) {
+      bootSent = true;
+      callBridge("pageReady", JSON.stringify({ booted: true, view: false }));
+    }
+  }
+
+  /* The home view, reached as on a page that opened at the current size: from the
+   * map's first view (Folium's center and zoom), then fitted (Leaflet pans by whole
+   * pixels, so the path there decides the last pixel). Not animated: the first frame
+   * shows where the map is, and a resize meanwhile cannot meet a move half done. */
+  function openView() {
+    var map = reg.map;
+    map.invalidateSize(false);
+    map.setView(map.options.center, map.options.zoom, { reset: true });
+    map.fitBounds(config.home, { animate: false });
+  }
+
+  function setUpView() {
+    var map = reg.map;
+    openView();
+    addBasemap();
+    addTowns();
+    addElsewhere();
+    map.on("zoomend", refreshLabels);
+    map.on("overlayadd overlayremove", api.onlineChanged);
+    map.on("moveend", addBasemapNear);
+    window.addEventListener("resize", refitUntilPainted);
+    document.documentElement.setAttribute("data-atlas-booted", "1");
+  }
+
+  /* Until the first state is painted the window is still settling (a preloaded page
+   * sees a provisional size first): keep the home view, as a page that opened at its
+   * final size would have it. */
+  function refitUntilPainted() {
+    if (firstPainted) return;
+    openView();
+    autoPanned = false;
+    if (loaded) bringIntoView(focusIds);
+  }
+
+  /* The offline basemap (viewer.mapbuilder.basemap_layers): a JSON block in the page,
+   * parsed and made into Leaflet layers at boot (before the page may have a size), and
+   * drawn once the view is known, bottom layer first. Features with a bbox (the world
+   * layer's polygons, in a pane of their own beneath the overlays, so the order they
+   * are drawn in does not matter) go on the map once near the view: before the first
+   * paint, those near the home view; after it, the rest, a slice at a time. Only those
+   * likely to be near the first view are made at boot; the others when drawn. */
+  var basemapGroups = [];   // bottom first: [layer, has parts drawn later]
+  var basemapLater = [];    // {group, feature, bounds, part}: world polygons not on the map yet
+
+  function readBasemap() {
+    var node = document.getElementById("atlas-basemap");
+    var specs = node ? JSON.parse(node.textContent).layers : [];
+    var map = reg.map;
+    var likely = L.latLngBounds(config.home).pad(1.5);
+    specs.forEach(function (spec) {
+      if (spec.pane && !map.getPane(spec.pane)) map.createPane(spec.pane).style.zIndex = 399;
+      var layer = L.geoJSON(null, {
+        style: spec.style, interactive: false, smoothFactor: 1.0, pane: spec.pane || "overlayPane"
+      });
+      var later = false;
+      spec.features.forEach(function (f) {
+        var b = f.bbox;
+        if (!b) {
+          layer.addData(f);
+          return;
+        }
+        var bounds = L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
+        var part = likely.intersects(bounds) ? basemapPart(layer, f) : null;
+        basemapLater.push({ group: layer, feature: f, bounds: bounds, part: part });
+        later = true;
+      });
+      reg.basemap[spec.name] = layer;
+      basemapGroups.push([layer, later]);
+    });
+  }
+
+  /* One feature of `group` as its own layer, made as group.addData would make it. */
+  function basemapPart(group, feature) {
+    var part = L.GeoJSON.geometryToLayer(feature, group.options);
+    part.feature = L.GeoJSON.asFeature(feature);
+    part.defaultOptions = part.options;
+    group.resetStyle(part);
+    group.addLayer(part);
+    return part;
+  }
+
+  function addBasemap() {
+    basemapGroups.forEach(function (group) {
+      if (!group[1]) group[0].addTo(reg.map);
+    });
+    addBasemapNear();
+  }
+
+  function onlineOn() {
+    return Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
+  }
+
+  /* Draws `item`'s polygon; true if it had to be made first (onlineChanged has not
+   * styled it yet). */
+  function drawBasemapPart(item) {
+    var made = !item.part;
+    if (made) item.part = basemapPart(item.group, item.feature);
+    reg.map.addLayer(item.part);
+    return made;
+  }
+
+  function addBasemapNear() {
+    if (!basemapLater.length) return;
+    var near = reg.map.getBounds().pad(0.5);
+    var made = false;
+    basemapLater = basemapLater.filter(function (item) {
+      if (!near.intersects(item.bounds)) return true;
+      made = drawBasemapPart(item) || made;
+      return false;
+    });
+    if (made && onlineOn()) api.onlineChanged();
+  }
+
+  function addBasemapRest() {
+    var map = reg.map;
+    var start = performance.now();
+    var made = false;
+    while (basemapLater.length && performance.now() - start < 8) {
+      made = drawBasemapPart(basemapLater.shift()) || made;
+    }
+    if (made && onlineOn()) api.onlineChanged();
+    if (basemapLater.length) {
+      setTimeout(addBasemapRest, 0);
+      return;
+    }
+    basemapGroups.forEach(function (group) {  // every part is on: so is the layer
+      if (group[1]) group[0].addTo(map);
+    });
+  }
+
+
   /* A town is a dot (an SVG circle among the overlays, above land and areas, below
    * the arcs, as ever) and its name: not a Leaflet tooltip, which reads its own size
    * whenever it is placed (at start, then on every zoom), a forced layout each, but
@@ -872,29 +1054,41 @@ var Atlas = (function () {
   /* Public API, called from Python with JSON arguments. */
   var api = {
     /* The page's own script calls this once (the page is the same for every dataset):
-     * registry = Folium's layers by our names, boot = {home, towns}. */
+     * registry = Folium's map and online layers by our names, boot = {home, towns}. */
     boot: function (registry, boot) {
       reg = registry;
       reg.places = {};
+      reg.basemap = {};
       config = { home: boot.home, towns: boot.towns || [], places: [], categories: {}, links: [] };
-      reg.map.fitBounds(config.home);
-      addTowns();
-      addElsewhere();
-      reg.map.on("zoomend", refreshLabels);
-      reg.map.on("overlayadd overlayremove", api.onlineChanged);
+      readBasemap();
       if (typeof QWebChannel !== "undefined" && typeof qt !== "undefined" && qt.webChannelTransport) {
         new QWebChannel(qt.webChannelTransport, function (channel) {
           bridge = channel.objects.atlasBridge;
-          callBridge("pageReady", JSON.stringify({ booted: true }));
+          reportReady();
         });
       }
-      document.documentElement.setAttribute("data-atlas-booted", "1");
+      whenSized(function () {
+        setUpView();
+        viewUp = true;
+        if (pendingLoad) {
+          var cfg = pendingLoad;
+          pendingLoad = null;
+          api.load(cfg);
+          if (pendingPreview) api.update(pendingPreview);
+        }
+        pendingPreview = null;
+        reportReady();
+      });
     },
 
     /* Python calls this once the page is ready: the dataset's places, categories and
      * arcs (cfg = viewer.pageconfig.page_config). Markers are created here, by id. */
     load: function (cfg) {
-      if (loaded) return false;
+      if (loaded || pendingLoad) return false;
+      if (!viewUp) {  // applied once the page has its view (boot)
+        pendingLoad = cfg;
+        return JSON.stringify({ places: 0, waiting: true });
+      }
       loaded = true;
       config.places = cfg.places;
       config.categories = cfg.categories;
@@ -927,6 +1121,22 @@ var Atlas = (function () {
       refreshLabels();
       document.documentElement.setAttribute("data-atlas-ready", "1");
       return JSON.stringify({ places: Object.keys(reg.places).length });
+    },
+
+    /* The size of the page's view as Python laid it out (a preloaded page waits for it). */
+    viewSize: function (width, height) {
+      expectedSize = [width, height];
+      if (checkSize) checkSize();
+      return true;
+    },
+
+    /* The first state, sent with Atlas.load to a page still waiting for its view:
+     * applied right after the places, so the first frame shows it. Python sends it
+     * again as an update once the page is ready (changing nothing then). */
+    preview: function (state) {
+      if (viewUp) return false;
+      pendingPreview = state;
+      return true;
     },
 
     /* state: {seq, places: {id: {state, category, title, when}}, focus: [ids]}, and
@@ -999,7 +1209,7 @@ var Atlas = (function () {
 
     onlineChanged: function () {
       // With an online layer on, the offline land fill would hide it: keep only the lines.
-      var online = Object.keys(reg.online).some(function (k) { return reg.map.hasLayer(reg.online[k]); });
+      var online = onlineOn();
       Object.keys(reg.basemap).forEach(function (k) {
         var layer = reg.basemap[k];
         layer.eachLayer(function (f) {
@@ -1018,6 +1228,10 @@ var Atlas = (function () {
           // once (the page opens at its moment rather than animating into it).
           document.documentElement.classList.add("atlas-live");
           callBridge("painted", seq);
+          if (!firstPainted) {
+            firstPainted = true;
+            setTimeout(addBasemapRest, 0);
+          }
         });
       });
       return true;
