@@ -169,8 +169,6 @@ var Atlas = (function () {
     map.eachLayer(function (layer) {
       var tip = layer.getTooltip && layer.getTooltip();
       if (tip && tip.options.permanent && layer.isTooltipOpen()) tip.setLatLng(tip.getLatLng());
-      // The labels of canvas-drawn places (PlaceCanvas) are tooltips of their own.
-      if (layer instanceof L.Tooltip && layer._atlasLabel) layer.update();
     });
   }
 
@@ -340,7 +338,9 @@ var Atlas = (function () {
     ids.sort(function (a, b) { return priority[a] - priority[b]; });
     var items = [];
     ids.forEach(function (id) {
-      var box = boxFor(labelBoxes, id, labels[id].getElement(), labels[id].getLatLng());
+      var dot = reg.places[id].dot;
+      var box = dot ? placeCanvas.labelBox(dot)
+        : boxFor(labelBoxes, id, labels[id].getElement(), labels[id].getLatLng());
       if (!box) return;
       var state = (shown[id] || {}).state || "future";
       items.push({ box: box, cur: state === "current", on: false,
@@ -367,11 +367,19 @@ var Atlas = (function () {
       if (rect) placed.push(rect);
     });
     refreshTowns(placed);
+    var redraw = false;
     items.forEach(function (item) {
       var box = item.box;
-      if (box.cur !== item.cur) { box.node.classList.toggle("current", item.cur); box.cur = item.cur; }
-      if (box.on !== item.on) { box.node.style.visibility = item.on ? "" : "hidden"; box.on = item.on; }
+      if (box.canvas) {   // a canvas-drawn place's label (PlaceCanvas)
+        if (box.cur !== item.cur || box.on !== item.on) redraw = true;
+      } else {
+        if (box.cur !== item.cur) box.node.classList.toggle("current", item.cur);
+        if (box.on !== item.on) box.node.style.visibility = item.on ? "" : "hidden";
+      }
+      box.cur = item.cur;
+      box.on = item.on;
     });
+    if (redraw) placeCanvas.redraw();
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
@@ -702,20 +710,6 @@ var Atlas = (function () {
   var CANVAS_PLACES = 100;
   var placeCanvas = null;   // PlaceCanvas, with more than CANVAS_PLACES places
 
-  /* Labels of canvas-drawn places are tooltips of their own, placed with a 2D
-   * translate: translate3d made each of them a composited layer. */
-  function flatPosition(node, p) {
-    node._leaflet_pos = p;
-    node.style.transform = "translate(" + p.x + "px," + p.y + "px)";
-  }
-
-  var FlatTooltip = L.Tooltip.extend({
-    _setPosition: function (pos) {
-      L.Tooltip.prototype._setPosition.call(this, pos);
-      if (this._container && this._container._leaflet_pos) flatPosition(this._container, this._container._leaflet_pos);
-    }
-  });
-
   /* The looks of atlas.css's markers, as canvas drawing: the shape's scale by state,
    * and its outline as a polygon (clip-path) or a box with rounded corners. */
   var SHAPE_SCALE = {   // [not current, current]
@@ -796,7 +790,7 @@ var Atlas = (function () {
     // from the polygon shapes in the DOM markers, so here too.
     if (current && boxed) {
       octx.shadowColor = "rgba(0, 0, 0, 0.5)";
-      octx.shadowBlur = 3 * k * dpr;
+      octx.shadowBlur = 6 * k * dpr;   // Chromium blurs drop-shadow() with σ = 3 px
     }
     octx.drawImage(shapeCanvas, 0, 0);
     sprites[key] = out;
@@ -825,6 +819,52 @@ var Atlas = (function () {
     ctx.textBaseline = "middle";
     ctx.fillText("\u2696", 12, -11.5);
     sprites[key] = out;
+    return out;
+  }
+
+  /* Labels of canvas-drawn places: as atlas.css's .atlas-label tooltips (12 px text on
+   * a pale rounded box, bold when current, at Leaflet's tooltip opacity), placed as
+   * Leaflet places a tooltip to the right of its anchor: 12 px offset, 6 px margin,
+   * centred on the anchor. Drawn over every marker, as the tooltip pane lies over the
+   * marker pane. Their sizes come from the text's metrics, not from the page's layout. */
+  var LABEL_FONT = '12px "DejaVu Sans", "Segoe UI", Arial, sans-serif';
+  var LABEL_H = 18, LABEL_PAD = 5, LABEL_DX = 18, LABEL_MARGIN = 3;
+  var LABEL_BOX_H = 18.1875;   // its height as the page lays it out (16.2 px line + padding)
+  var measureCtx = null;
+
+  function labelWidth(text, bold) {
+    if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+    measureCtx.font = (bold ? "bold " : "") + LABEL_FONT;
+    return measureCtx.measureText(text).width + 2 * LABEL_PAD;
+  }
+
+  function labelSprite(dot, bold, dpr) {
+    var key = bold ? "spriteB" : "spriteN";
+    if (dot[key] && dot[key].dpr === dpr) return dot[key];
+    var w = labelWidth(placeInfo[dot.id].name, bold), m = LABEL_MARGIN;
+    var out = document.createElement("canvas");
+    w = Math.ceil(w);
+    out.width = Math.ceil((w + 2 * m) * dpr);
+    out.height = Math.ceil((LABEL_H + 2 * m) * dpr);
+    var ctx = out.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.globalAlpha = 0.9;   // Leaflet's tooltip opacity
+    ctx.shadowColor = "rgba(0, 0, 0, 0.25)";   // box-shadow: 0 1px 2px
+    ctx.shadowBlur = 2 * dpr;
+    ctx.shadowOffsetY = dpr;
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(m, m, w, LABEL_H, 3); else ctx.rect(m, m, w, LABEL_H);
+    ctx.fillStyle = "rgba(255, 255, 255, 0.82)";
+    ctx.fill();
+    ctx.shadowColor = "transparent";
+    ctx.fillStyle = "#2b2620";
+    ctx.font = (bold ? "bold " : "") + LABEL_FONT;
+    ctx.textBaseline = "middle";
+    ctx.fillText(placeInfo[dot.id].name, m + LABEL_PAD, m + LABEL_H / 2 + 0.5);
+    out.dpr = dpr;
+    out.w = w + 2 * m;
+    out.h = LABEL_H + 2 * m;
+    dot[key] = out;
     return out;
   }
 
@@ -947,7 +987,26 @@ var Atlas = (function () {
         if (dot.disputed) ctx.drawImage(badge, dot.x - half, dot.y - half, SPRITE, SPRITE);
       }
       ctx.globalAlpha = 1;
+      for (i = 0; i < list.length; i++) {
+        var box = list[i].labelBox;
+        if (!box || !box.on) continue;
+        var sprite = labelSprite(list[i], box.cur, dpr);
+        ctx.drawImage(sprite, list[i].x + LABEL_DX - LABEL_MARGIN, list[i].y - LABEL_H / 2 - LABEL_MARGIN, sprite.w, sprite.h);
+      }
       this._drawn = list;
+    },
+
+    /* A place's label box for refreshLabels: sizes by arithmetic (see labelWidth). */
+    labelBox: function (dot) {
+      if (!dot.labelBox) {
+        var name = placeInfo[dot.id].name;
+        dot.labelBox = {
+          canvas: true, latlng: dot.latlng, on: false, cur: false,
+          n: { dx: LABEL_DX, dy: -LABEL_H / 2, w: labelWidth(name, false), h: LABEL_BOX_H },
+          b: { dx: LABEL_DX, dy: -LABEL_H / 2, w: labelWidth(name, true), h: LABEL_BOX_H }
+        };
+      }
+      return dot.labelBox;
     },
 
     /* The place whose marker is at container point `point` (the topmost), or null. */
@@ -1276,10 +1335,8 @@ var Atlas = (function () {
         var labelOptions = {
           permanent: true, direction: "right", offset: [12, 0], className: "atlas-label", interactive: false
         };
-        if (refs.dot) {
-          labels[id] = new FlatTooltip(labelOptions).setLatLng(refs.dot.latlng).setContent(label);
-          labels[id]._atlasLabel = true;
-          labels[id].addTo(reg.map);
+        if (refs.dot) {   // its label is drawn on the canvas too
+          labels[id] = null;
           refs.dot.onClick = onPlaceClick(id);
         } else {
           refs.marker.bindTooltip(label, labelOptions);
@@ -1339,17 +1396,19 @@ var Atlas = (function () {
         out.links[arc.info.id] = { shown: arc.on, traced: arcLook(arc) === "traced" };
       });
       Object.keys(reg.places).forEach(function (id) {
-        var node = markerNode(id), dot = reg.places[id].dot;
+        var node = markerNode(id), dot = reg.places[id].dot, info = placeInfo[id];
         out.places[id] = {
           state: dot ? dot.state : node ? node.getAttribute("data-state") : null,
           category: (shown[id] || {}).category || null,
-          onScreen: reg.map.getBounds().contains(L.latLng(placeInfo[id].lat, placeInfo[id].lon)),
-          label: labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null,
+          onScreen: reg.map.getBounds().contains(L.latLng(info.lat, info.lon)),
+          label: dot ? info.name : labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null,
           hidden: dot ? dot.hidden : node ? node.classList.contains("filtered-out") : null,
           traced: dot ? dot.traced : node ? node.classList.contains("traced") : null,
           disputed: dot ? dot.disputed : node ? node.classList.contains("disputed") : null,
           canvas: !!dot
         };
+        // A canvas-drawn place's label: whether refreshLabels has it drawn.
+        if (dot) out.places[id].labelShown = !!(dot.labelBox && dot.labelBox.on);
       });
       return JSON.stringify(out);
     },
