@@ -87,6 +87,10 @@ def test_many_places_are_drawn_on_one_canvas(qtbot: QtBot, many: MainWindow) -> 
     assert len(state["places"]) == 150
     assert all(p["canvas"] for p in state["places"].values())
     assert run_js(qtbot, many, "document.querySelectorAll('.atlas-shape').length") == 0
+    # The areas of roughly known places: on a canvas of their own, not SVG paths.
+    areas = "document.querySelectorAll('.leaflet-atlasAreas-pane canvas').length"
+    assert run_js(qtbot, many, areas) == 1
+    assert run_js(qtbot, many, "document.querySelectorAll('path.atlas-area-current').length") == 0
     start, end = many.dataset.core_start, many.dataset.core_end
     for moment in [start + (end - start) * i / 5 for i in (1, 4, 2)]:
         move_and_wait(qtbot, many, moment)
