@@ -61,6 +61,12 @@ var Atlas = (function () {
     return function (ev) {
       callBridge("placeClicked", id);
       var refs = reg.places[id];
+      if (!refs.marker) {   // a canvas-drawn place: a popup of the map's, where its marker is
+        L.popup({ maxWidth: 260, closeButton: true, autoPan: false, offset: [0, 7] })
+          .setLatLng(refs.dot.latlng).setContent(popupFor(id)).openOn(reg.map);
+        if (ev && ev.originalEvent) L.DomEvent.stopPropagation(ev.originalEvent);
+        return;
+      }
       refs.marker.unbindPopup();
       refs.marker.bindPopup(popupFor(id), { maxWidth: 260, closeButton: true, autoPan: false });
       refs.marker.openPopup();
@@ -514,7 +520,9 @@ var Atlas = (function () {
     ids.sort(function (a, b) { return priority[a] - priority[b]; });
     var items = [];
     ids.forEach(function (id) {
-      var box = boxFor(labelBoxes, id, labels[id].getElement(), labels[id].getLatLng());
+      var dot = reg.places[id].dot;
+      var box = dot ? placeCanvas.labelBox(dot)
+        : boxFor(labelBoxes, id, labels[id].getElement(), labels[id].getLatLng());
       if (!box) return;
       var state = (shown[id] || {}).state || "future";
       items.push({ box: box, cur: state === "current", on: false,
@@ -534,17 +542,26 @@ var Atlas = (function () {
     });
     // Markers themselves are obstacles for town labels too.
     Object.keys(reg.places).forEach(function (id) {
-      var marker = reg.places[id].marker;
-      if (hiddenIds[id] || !marker.getElement()) return;
-      var rect = markerRect(marker, view);
+      var marker = reg.places[id].marker, rect;
+      if (hiddenIds[id]) return;
+      if (marker) rect = marker.getElement() ? markerRect(marker, view) : null;
+      else rect = dotRect(reg.places[id].dot, view);
       if (rect) placed.push(rect);
     });
     refreshTowns(placed);
+    var redraw = false;
     items.forEach(function (item) {
       var box = item.box;
-      if (box.cur !== item.cur) { box.node.classList.toggle("current", item.cur); box.cur = item.cur; }
-      if (box.on !== item.on) { box.node.style.visibility = item.on ? "" : "hidden"; box.on = item.on; }
+      if (box.canvas) {   // a canvas-drawn place's label (PlaceCanvas)
+        if (box.cur !== item.cur || box.on !== item.on) redraw = true;
+      } else {
+        if (box.cur !== item.cur) box.node.classList.toggle("current", item.cur);
+        if (box.on !== item.on) box.node.style.visibility = item.on ? "" : "hidden";
+      }
+      box.cur = item.cur;
+      box.on = item.on;
     });
+    if (redraw) placeCanvas.redraw();
   }
 
   /* Cause-and-effect arcs: a curve from the cause's place to the effect's, with an
@@ -794,7 +811,7 @@ var Atlas = (function () {
       var above = last.target.closest && last.target.closest(
         ".leaflet-marker-icon, .leaflet-control, .leaflet-popup, .atlas-label");
       var point = map.mouseEventToContainerPoint(last);
-      var id = above || map._animatingZoom ? null : arcAt(point);
+      var id = above || map._animatingZoom || (placeCanvas && placeCanvas.at(point)) ? null : arcAt(point);
       if (!id) { hideArcTip(); return; }
       if (arcHover.id !== id) {
         arcHover.tip.setContent(arcTip(arcs[id].info));
@@ -864,21 +881,430 @@ var Atlas = (function () {
     arcsChanged.all = true;
   }
 
-  /* A place's marker (a styled div: its shape and colour come from atlas.css) and, for
-   * a place known only roughly, the circle of its uncertainty. */
+  /* Many places: markers on one canvas. A marker as a styled div costs the browser a
+   * restyle, a repaint and a composited layer of its own (Leaflet places it with
+   * translate3d), and a scrub changes half of them at once (10,000 events, 300
+   * places: about 160 per move, most of the renderer's 45-60 ms of CPU per move).
+   * Past CANVAS_PLACES places they are drawn instead on one canvas (PlaceCanvas), as
+   * sprites made once per look, at most once a frame; the mouse finds them by
+   * arithmetic. Below it (the real story: about 40 places) each stays a DOM marker,
+   * which the tests, the self-test and screen readers address by element. */
+  var CANVAS_PLACES = 100;
+  var placeCanvas = null;   // PlaceCanvas, with more than CANVAS_PLACES places
+  // With it, the areas of places known roughly are drawn by Leaflet's own canvas
+  // renderer, in a pane of their own above the land and below the arcs: as SVG paths
+  // among the land's, each restyle repainted the land under it too (10,000 events:
+  // 7 of the renderer's 18 ms of CPU per move). Leaflet finds the clicked one itself.
+  var areaCanvas = null;
+
+  /* The looks of atlas.css's markers, as canvas drawing: the shape's scale by state,
+   * and its outline as a polygon (clip-path) or a box with rounded corners. */
+  var SHAPE_SCALE = {   // [not current, current]
+    circle: [1, 1.45], dot: [0.7, 1.1], square: [1, 1.45], diamond: [0.85, 1.25],
+    triangle: [1, 1.45], star: [1.25, 1.75], cross: [1, 1.45], hexagon: [1, 1.45]
+  };
+  var SHAPE_POLY = {    // clip-path polygons, in percent of the 16 px box
+    triangle: [50, 0, 100, 100, 0, 100],
+    star: [50, 0, 61, 35, 98, 35, 68, 57, 79, 91, 50, 70, 21, 91, 32, 57, 2, 35, 39, 35],
+    cross: [35, 0, 65, 0, 65, 35, 100, 35, 100, 65, 65, 65, 65, 100, 35, 100, 35, 65, 0, 65, 0, 35, 35, 35],
+    hexagon: [25, 0, 75, 0, 100, 50, 75, 100, 25, 100, 0, 50]
+  };
+  var STATE_OPACITY = { current: 1, past: 0.8, future: 0.35 };
+  var SPRITE = 56;      // a sprite's side in CSS pixels, the place's point at its centre
+  var PLACE_HIT = 11;   // half the side of a DOM marker's icon, where clicks land
+
+  /* The path of a shape's box (or polygon) grown by `grow` px, centred on (0, 0), in
+   * the shape's own (unscaled, unrotated) coordinates. */
+  function shapePath(ctx, shape, grow) {
+    var h = 8 + grow;
+    ctx.beginPath();
+    var poly = SHAPE_POLY[shape];
+    if (poly) {
+      for (var i = 0; i < poly.length; i += 2) {
+        var x = -8 + poly[i] * 0.16, y = -8 + poly[i + 1] * 0.16;
+        if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      }
+      ctx.closePath();
+    } else if (shape === "circle" || shape === "dot") {
+      ctx.arc(0, 0, Math.max(0, h), 0, 2 * Math.PI);
+    } else {
+      var r = shape === "square" ? Math.max(0, 2 + grow) : 0;
+      if (ctx.roundRect) ctx.roundRect(-h, -h, 2 * h, 2 * h, r); else ctx.rect(-h, -h, 2 * h, 2 * h);
+    }
+  }
+
+  var sprites = {};   // look key -> canvas
+
+  /* A marker's picture at devicePixelRatio `dpr`: its shape in its colour (or the
+   * faint grey of the future), white border and dark ring for the box shapes, a soft
+   * shadow when current, the trace's orange outline; at the state's opacity. */
+  function spriteFor(shape, color, state, traced, dpr) {
+    var key = shape + "|" + color + "|" + state + "|" + (traced ? 1 : 0) + "|" + dpr;
+    if (sprites[key]) return sprites[key];
+    var side = Math.ceil(SPRITE * dpr);
+    var shapeCanvas = document.createElement("canvas");
+    shapeCanvas.width = shapeCanvas.height = side;
+    var ctx = shapeCanvas.getContext("2d");
+    var current = state === "current", boxed = !SHAPE_POLY[shape];
+    var k = (SHAPE_SCALE[shape] || SHAPE_SCALE.dot)[current ? 1 : 0];
+    ctx.setTransform(dpr * k, 0, 0, dpr * k, side / 2, side / 2);
+    if (shape === "diamond") ctx.rotate(Math.PI / 4);
+    if (boxed && state !== "future") {   // box-shadow: 0 0 0 1px rgba(0, 0, 0, 0.35)
+      shapePath(ctx, shape, 1);
+      ctx.fillStyle = "rgba(0, 0, 0, 0.35)";
+      ctx.fill();
+    }
+    shapePath(ctx, shape, 0);
+    ctx.fillStyle = state === "future" ? "#a79f92" : color;
+    ctx.fill();
+    if (boxed) {   // border: 1.5px solid rgba(255, 255, 255, 0.95), inside the box
+      shapePath(ctx, shape, -0.75);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "rgba(255, 255, 255, 0.95)";
+      ctx.stroke();
+    }
+    if (traced) {   // outline: 3px solid #c2410c, 2px out
+      shapePath(ctx, shape, 3.5);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "#c2410c";
+      ctx.stroke();
+    }
+    var out = document.createElement("canvas");
+    out.width = out.height = side;
+    var octx = out.getContext("2d");
+    octx.globalAlpha = STATE_OPACITY[state] || 1;
+    // drop-shadow(0 0 3px rgba(0, 0, 0, 0.5)) when current; clip-path clips it away
+    // from the polygon shapes in the DOM markers, so here too.
+    if (current && boxed) {
+      octx.shadowColor = "rgba(0, 0, 0, 0.5)";
+      octx.shadowBlur = 6 * k * dpr;   // Chromium blurs drop-shadow() with σ = 3 px
+    }
+    octx.drawImage(shapeCanvas, 0, 0);
+    sprites[key] = out;
+    return out;
+  }
+
+  /* The "sources disagree" badge: a scale on a small round tag, up and right. */
+  function badgeSprite(dpr) {
+    var key = "badge|" + dpr;
+    if (sprites[key]) return sprites[key];
+    var side = Math.ceil(SPRITE * dpr);
+    var out = document.createElement("canvas");
+    out.width = out.height = side;
+    var ctx = out.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, side / 2, side / 2);
+    ctx.beginPath();
+    ctx.arc(12, -12, 7.5, 0, 2 * Math.PI);
+    ctx.fillStyle = "#fff7e6";
+    ctx.fill();
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#c58a2b";
+    ctx.stroke();
+    ctx.fillStyle = "#8a4b00";
+    ctx.font = '12px "DejaVu Sans", "Segoe UI", Arial, sans-serif';
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText("\u2696", 12, -11.5);
+    sprites[key] = out;
+    return out;
+  }
+
+  /* Labels of canvas-drawn places: as atlas.css's .atlas-label tooltips (12 px text on
+   * a pale rounded box, bold when current, at Leaflet's tooltip opacity), placed as
+   * Leaflet places a tooltip to the right of its anchor: 12 px offset, 6 px margin,
+   * centred on the anchor. Drawn over every marker, as the tooltip pane lies over the
+   * marker pane. Their sizes come from the text's metrics, not from the page's layout. */
+  var LABEL_FONT = '12px "DejaVu Sans", "Segoe UI", Arial, sans-serif';
+  var LABEL_H = 18, LABEL_PAD = 5, LABEL_DX = 18, LABEL_MARGIN = 3;
+  var LABEL_BOX_H = 18.1875;   // its height as the page lays it out (16.2 px line + padding)
+  var measureCtx = null;
+
+  function labelWidth(text, bold) {
+    if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+    measureCtx.font = (bold ? "bold " : "") + LABEL_FONT;
+    return measureCtx.measureText(text).width + 2 * LABEL_PAD;
+  }
+
+  function labelSprite(dot, bold, dpr) {
+    var key = bold ? "spriteB" : "spriteN";
+    if (dot[key] && dot[key].dpr === dpr) return dot[key];
+    var w = labelWidth(placeInfo[dot.id].name, bold), m = LABEL_MARGIN;
+    var out = document.createElement("canvas");
+    w = Math.ceil(w);
+    out.width = Math.ceil((w + 2 * m) * dpr);
+    out.height = Math.ceil((LABEL_H + 2 * m) * dpr);
+    var ctx = out.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.globalAlpha = 0.9;   // Leaflet's tooltip opacity
+    ctx.shadowColor = "rgba(0, 0, 0, 0.25)";   // box-shadow: 0 1px 2px
+    ctx.shadowBlur = 2 * dpr;
+    ctx.shadowOffsetY = dpr;
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(m, m, w, LABEL_H, 3); else ctx.rect(m, m, w, LABEL_H);
+    ctx.fillStyle = "rgba(255, 255, 255, 0.82)";
+    ctx.fill();
+    ctx.shadowColor = "transparent";
+    ctx.fillStyle = "#2b2620";
+    ctx.font = (bold ? "bold " : "") + LABEL_FONT;
+    ctx.textBaseline = "middle";
+    ctx.fillText(placeInfo[dot.id].name, m + LABEL_PAD, m + LABEL_H / 2 + 0.5);
+    out.dpr = dpr;
+    out.w = w + 2 * m;
+    out.h = LABEL_H + 2 * m;
+    dot[key] = out;
+    return out;
+  }
+
+  var STATE_RANK = { future: 0, past: 1, current: 2 };   // as the markers' zIndexOffset
+
+  /* The places' layer: one canvas in a pane of its own where the marker pane is, above
+   * the town names, below the labels and popups, never catching the mouse (clicks and
+   * the cursor are found by arithmetic, see `at`). L.Renderer sizes it to the view
+   * plus a margin after every move and scales it through zoom animations (the markers
+   * grow or shrink with the map for those 250 ms); drawn whole, at most once a frame. */
+  var PlaceCanvas = L.Renderer.extend({
+    options: { pane: "atlasPlaces", padding: 0.1 },
+
+    initialize: function (options) {
+      L.Renderer.prototype.initialize.call(this, options);
+      this._dots = [];
+      this._pulses = {};
+    },
+
+    onAdd: function (map) {
+      if (!map.getPane("atlasPlaces")) map.createPane("atlasPlaces");
+      L.Renderer.prototype.onAdd.call(this, map);
+      this._watchMouse(map);
+    },
+
+    _initContainer: function () {
+      this._container = L.DomUtil.create("canvas", "atlas-places");
+      this._ctx = this._container.getContext("2d");
+    },
+
+    _destroyContainer: function () {
+      if (this._frame) L.Util.cancelAnimFrame(this._frame);
+      this._frame = null;
+      L.DomUtil.remove(this._container);
+      delete this._ctx;
+      delete this._container;
+    },
+
+    /* A place to draw: {id, latlng, state, shape, color, disputed, hidden, traced,
+     * untraced, onClick}. */
+    add: function (info) {
+      var dot = { id: info.id, latlng: L.latLng(info.lat, info.lon), state: "future", shape: "dot",
+                  color: "#777", disputed: false, hidden: false, traced: false, untraced: false,
+                  onClick: null, order: this._dots.length };
+      this._dots.push(dot);
+      this._view = null;   // its layer point is not known yet
+      this.redraw();
+      return dot;
+    },
+
+    set: function (dot, state, shape, color, disputed) {
+      if (dot.state === state && dot.shape === shape && dot.color === color && dot.disputed === disputed) return;
+      dot.state = state;
+      dot.shape = shape;
+      dot.color = color;
+      dot.disputed = disputed;
+      this.redraw();
+    },
+
+    flag: function (dot, hidden, traced, untraced) {
+      if (dot.hidden === hidden && dot.traced === traced && dot.untraced === untraced) return;
+      dot.hidden = hidden;
+      dot.traced = traced;
+      dot.untraced = untraced;
+      this.redraw();
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      var size = this._bounds.getSize(), dpr = window.devicePixelRatio || 1;
+      var canvas = this._container;
+      L.DomUtil.setPosition(canvas, this._bounds.min);
+      canvas.width = Math.round(size.x * dpr);
+      canvas.height = Math.round(size.y * dpr);
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      this._dpr = dpr;
+      this._draw();
+    },
+
+    redraw: function () {
+      if (!this._map || this._frame) return;
+      var self = this;
+      this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
+    },
+
+    /* The places in drawing order, bottom first, as the DOM markers stack: future,
+     * past, current, and within each the lower on the screen on top. Layer points are
+     * worked out once per view. */
+    _ordered: function () {
+      var map = this._map, view = viewKey();
+      if (this._view !== view) {
+        this._view = view;
+        this._dots.forEach(function (dot) {
+          var p = map.latLngToLayerPoint(dot.latlng).round();
+          dot.x = p.x;
+          dot.y = p.y;
+        });
+      }
+      return this._dots.filter(function (dot) { return !dot.hidden; }).sort(function (a, b) {
+        return (STATE_RANK[a.state] - STATE_RANK[b.state]) || (a.y - b.y) || (a.order - b.order);
+      });
+    },
+
+    _draw: function () {
+      if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
+      if (!this._bounds) return;
+      var ctx = this._ctx, view = this._bounds, dpr = this._dpr;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      ctx.setTransform(dpr, 0, 0, dpr, -view.min.x * dpr, -view.min.y * dpr);
+      var half = SPRITE / 2, list = this._ordered(), badge = badgeSprite(dpr);
+      for (var i = 0; i < list.length; i++) {
+        var dot = list[i];
+        if (dot.x < view.min.x - half || dot.x > view.max.x + half ||
+            dot.y < view.min.y - half || dot.y > view.max.y + half) continue;
+        ctx.globalAlpha = dot.untraced ? 0.25 : 1;
+        ctx.drawImage(spriteFor(dot.shape, dot.color, dot.state, dot.traced, dpr), dot.x - half, dot.y - half, SPRITE, SPRITE);
+        if (dot.disputed) ctx.drawImage(badge, dot.x - half, dot.y - half, SPRITE, SPRITE);
+      }
+      ctx.globalAlpha = 1;
+      for (i = 0; i < list.length; i++) {
+        var box = list[i].labelBox;
+        if (!box || !box.on) continue;
+        var sprite = labelSprite(list[i], box.cur, dpr);
+        ctx.drawImage(sprite, list[i].x + LABEL_DX - LABEL_MARGIN, list[i].y - LABEL_H / 2 - LABEL_MARGIN, sprite.w, sprite.h);
+      }
+      this._drawn = list;
+    },
+
+    /* A place's label box for refreshLabels: sizes by arithmetic (see labelWidth). */
+    labelBox: function (dot) {
+      if (!dot.labelBox) {
+        var name = placeInfo[dot.id].name;
+        dot.labelBox = {
+          canvas: true, latlng: dot.latlng, on: false, cur: false,
+          n: { dx: LABEL_DX, dy: -LABEL_H / 2, w: labelWidth(name, false), h: LABEL_BOX_H },
+          b: { dx: LABEL_DX, dy: -LABEL_H / 2, w: labelWidth(name, true), h: LABEL_BOX_H }
+        };
+      }
+      return dot.labelBox;
+    },
+
+    /* The place whose marker is at container point `point` (the topmost), or null. */
+    at: function (point) {
+      if (!this._map) return null;
+      var p = this._map.containerPointToLayerPoint(point);
+      var list = this._ordered();
+      for (var i = list.length - 1; i >= 0; i--) {
+        var dot = list[i];
+        if (Math.abs(dot.x - p.x) <= PLACE_HIT && Math.abs(dot.y - p.y) <= PLACE_HIT) return dot;
+      }
+      return null;
+    },
+
+    /* Clicks and the hand cursor over the places. The click is taken on its way down
+     * (capture), so that neither the map nor an area circle under the place sees it. */
+    _watchMouse: function (map) {
+      var self = this, container = map.getContainer(), last = null, frame = null;
+      container.addEventListener("click", function (ev) {
+        if (ev.target.closest && ev.target.closest(".leaflet-control, .leaflet-popup")) return;
+        if (map.dragging && map.dragging.moved()) return;
+        var dot = self.at(map.mouseEventToContainerPoint(ev));
+        if (!dot || !dot.onClick) return;
+        ev.stopPropagation();
+        self._clicked = dot;
+        dot.onClick({ originalEvent: ev });
+      }, true);
+      container.addEventListener("mousemove", function (ev) {
+        last = ev;
+        if (!frame) {
+          frame = L.Util.requestAnimFrame(function () {
+            frame = null;
+            var over = last && !(last.target.closest && last.target.closest(".leaflet-control, .leaflet-popup")) &&
+              !map._animatingZoom && self.at(map.mouseEventToContainerPoint(last));
+            container.style.cursor = over ? "pointer" : "";
+            container.title = over ? placeInfo[over.id].name : "";
+          });
+        }
+      });
+    },
+
+    /* A reader's click where the place's marker is drawn (tests, the self-test);
+     * true if it reached that place. */
+    click: function (dot) {
+      var map = this._map, container = map.getContainer();
+      var p = map.latLngToContainerPoint(dot.latlng), frame = container.getBoundingClientRect();
+      var x = frame.left + p.x, y = frame.top + p.y;
+      var target = document.elementFromPoint(x, y);
+      if (!target || !container.contains(target)) target = container;
+      this._clicked = null;
+      target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window, clientX: x, clientY: y }));
+      return this._clicked === dot;
+    },
+
+    /* The pulse around a few current places (none when crowded): a DOM ring each,
+     * atlas.css's, under the canvas. */
+    pulse: function (ids) {
+      var map = this._map, pulses = this._pulses, want = {};
+      ids.forEach(function (id) { if (!hiddenIds[id]) want[id] = true; });
+      Object.keys(pulses).forEach(function (id) {
+        if (!want[id]) { map.removeLayer(pulses[id]); delete pulses[id]; }
+      });
+      Object.keys(want).forEach(function (id) {
+        var dot = reg.places[id].dot;
+        if (!pulses[id]) {
+          pulses[id] = L.marker(dot.latlng, {
+            icon: L.divIcon({ className: "atlas-marker atlas-pulse state-current", html: "", iconSize: [22, 22], iconAnchor: [11, 11] }),
+            interactive: false, keyboard: false, pane: "markerPane"
+          }).addTo(map);
+        }
+        var node = pulses[id].getElement();
+        if (node && node._atlasColor !== dot.color) {
+          node.style.setProperty("--cat-color", dot.color);
+          node._atlasColor = dot.color;
+        }
+      });
+    }
+  });
+
+  /* A canvas-drawn place's icon rect in layer points, as markerRect's. */
+  function dotRect(dot, view) {
+    var at = anchorOf(dot, dot.latlng, view);
+    if (dot._atlasRectAt !== at) {
+      var left = Math.round(at.x) - PLACE_HIT, top = Math.round(at.y) - PLACE_HIT;
+      dot._atlasRect = { left: left, top: top, right: left + 2 * PLACE_HIT, bottom: top + 2 * PLACE_HIT };
+      dot._atlasRectAt = at;
+    }
+    return dot._atlasRect;
+  }
+
+  /* A place's marker (a styled div: its shape and colour come from atlas.css; with
+   * many places, a dot on PlaceCanvas instead) and, for a place known only roughly,
+   * the circle of its uncertainty. */
   function createPlace(info) {
-    var marker = L.marker([info.lat, info.lon], {
-      icon: L.divIcon({ className: "atlas-marker", html: '<div class="atlas-shape"></div>',
-                        iconSize: [22, 22], iconAnchor: [11, 11] })
-    }).addTo(reg.map);
+    var marker = null, dot = null;
+    if (placeCanvas) {
+      dot = placeCanvas.add(info);
+    } else {
+      marker = L.marker([info.lat, info.lon], {
+        icon: L.divIcon({ className: "atlas-marker", html: '<div class="atlas-shape"></div>',
+                          iconSize: [22, 22], iconAnchor: [11, 11] })
+      }).addTo(reg.map);
+    }
     var area = null;
     if (info.area) {
       area = L.circle([info.lat, info.lon], {
-        radius: info.radius, weight: 1, color: "#7a6f5c", fill: true, fillOpacity: 0.08,
+        renderer: areaCanvas || undefined, radius: info.radius, weight: 1, color: "#7a6f5c", fill: true, fillOpacity: 0.08,
         dashArray: "3 4", interactive: true
       }).addTo(reg.map);
     }
-    return { marker: marker, area: area };
+    return { marker: marker, dot: dot, area: area };
   }
 
   /* --offline: the page offers no online tile layers at all. */
@@ -890,7 +1316,7 @@ var Atlas = (function () {
 
   function markerNode(id) {
     var refs = reg.places[id];
-    return refs && refs.marker.getElement();
+    return refs && refs.marker ? refs.marker.getElement() : null;
   }
 
   /* What was last written to each marker's element, so that an update touches only
@@ -902,8 +1328,9 @@ var Atlas = (function () {
     if (!refs) return;
     var prev = shown[id] || {};
     shown[id] = s;
-    var node = refs.marker.getElement();
     var cat = config.categories[s.category] || null;
+    if (refs.dot) placeCanvas.set(refs.dot, s.state, cat ? cat.shape : "dot", cat ? cat.color : "#777", !!s.disputed);
+    var node = refs.marker ? refs.marker.getElement() : null;
     if (node) {
       var done = placeDone[id];
       if (!done || done.node !== node) {   // a new element: clear what it may carry
@@ -947,7 +1374,7 @@ var Atlas = (function () {
     }
     // setZIndexOffset places the marker again (a style write): only on a change.
     var z = s.state === "current" ? 1000 : s.state === "past" ? 100 : 0;
-    if (refs.marker.options.zIndexOffset !== z) refs.marker.setZIndexOffset(z);
+    if (refs.marker && refs.marker.options.zIndexOffset !== z) refs.marker.setZIndexOffset(z);
   }
 
   /* Places whose events are all filtered out are hidden; with a trace on, places
@@ -963,7 +1390,8 @@ var Atlas = (function () {
       var refs = reg.places[id];
       var flags = { hidden: !!h[id], traced: !!t[id], untraced: tracing && !t[id] };
       hiddenIds[id] = flags.hidden;
-      var node = refs.marker.getElement();
+      if (refs.dot) placeCanvas.flag(refs.dot, flags.hidden, flags.traced, flags.untraced);
+      var node = refs.marker ? refs.marker.getElement() : null;
       var label = labels[id] ? labels[id].getElement() : null;
       var area = refs.area ? refs.area.getElement() : null;
       var done = hiddenDone[id];
@@ -976,6 +1404,9 @@ var Atlas = (function () {
       }
       if (label) label.classList.toggle("filtered-out", flags.hidden);
       if (area) area.classList.toggle("filtered-out", flags.hidden);
+      if (refs.area && !area && refs.dot) {   // on the areas' canvas: taken off the map
+        if (flags.hidden) reg.map.removeLayer(refs.area); else refs.area.addTo(reg.map);
+      }
       flags.marker = node;
       flags.label = label;
       flags.area = area;
@@ -1096,18 +1527,30 @@ var Atlas = (function () {
       config.title = cfg.title;
       if (cfg.online === false) withdrawOnline();
       config.places.forEach(function (p) { placeInfo[p.id] = p; });
+      var many = cfg.placeCanvas !== undefined ? !!cfg.placeCanvas : config.places.length > CANVAS_PLACES;
+      if (many) {
+        placeCanvas = new PlaceCanvas().addTo(reg.map);
+        if (!reg.map.getPane("atlasAreas")) reg.map.createPane("atlasAreas");
+        areaCanvas = L.canvas({ pane: "atlasAreas", padding: 0.1 });
+      }
       config.places.forEach(function (info) {
         var id = info.id;
         var refs = createPlace(info);
         reg.places[id] = refs;
         var label = el("span", "atlas-label-text", info.name);
-        refs.marker.bindTooltip(label, {
+        var labelOptions = {
           permanent: true, direction: "right", offset: [12, 0], className: "atlas-label", interactive: false
-        });
-        labels[id] = refs.marker.getTooltip();
-        refs.marker.on("click", onPlaceClick(id));
+        };
+        if (refs.dot) {   // its label is drawn on the canvas too
+          labels[id] = null;
+          refs.dot.onClick = onPlaceClick(id);
+        } else {
+          refs.marker.bindTooltip(label, labelOptions);
+          labels[id] = refs.marker.getTooltip();
+          refs.marker.on("click", onPlaceClick(id));
+        }
         if (refs.area) refs.area.on("click", onPlaceClick(id));
-        var node = refs.marker.getElement();
+        var node = refs.marker ? refs.marker.getElement() : null;
         if (node) {
           node.setAttribute("data-place", id);
           node.setAttribute("title", info.name);
@@ -1160,6 +1603,7 @@ var Atlas = (function () {
       var current = api.placesIn("current");
       // Hundreds of pulsing rings are noise, and keep the browser painting every frame.
       setRootClass("atlas-crowded", current.length > MAX_PULSES);
+      if (placeCanvas) placeCanvas.pulse(current.length > MAX_PULSES ? [] : current);
       return JSON.stringify({ seq: state.seq, panned: panned, current: current });
     },
 
@@ -1174,26 +1618,44 @@ var Atlas = (function () {
         out.links[arc.info.id] = { shown: arc.on, traced: arcLook(arc) === "traced" };
       });
       Object.keys(reg.places).forEach(function (id) {
-        var node = markerNode(id);
+        var node = markerNode(id), dot = reg.places[id].dot, info = placeInfo[id];
         out.places[id] = {
-          state: node ? node.getAttribute("data-state") : null,
+          state: dot ? dot.state : node ? node.getAttribute("data-state") : null,
           category: (shown[id] || {}).category || null,
-          onScreen: reg.map.getBounds().contains(reg.places[id].marker.getLatLng()),
-          label: labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null,
-          hidden: node ? node.classList.contains("filtered-out") : null,
-          traced: node ? node.classList.contains("traced") : null,
-          disputed: node ? node.classList.contains("disputed") : null
+          onScreen: reg.map.getBounds().contains(L.latLng(info.lat, info.lon)),
+          label: dot ? info.name : labels[id] && labels[id].getElement() ? labels[id].getElement().textContent : null,
+          hidden: dot ? dot.hidden : node ? node.classList.contains("filtered-out") : null,
+          traced: dot ? dot.traced : node ? node.classList.contains("traced") : null,
+          disputed: dot ? dot.disputed : node ? node.classList.contains("disputed") : null,
+          canvas: !!dot
         };
+        // A canvas-drawn place's label: whether refreshLabels has it drawn.
+        if (dot) out.places[id].labelShown = !!(dot.labelBox && dot.labelBox.on);
       });
       return JSON.stringify(out);
     },
 
     /* A real DOM click on a marker, as a reader's mouse would make. */
     clickMarker: function (id) {
+      var refs = reg.places[id];
+      if (refs && refs.dot) return placeCanvas.click(refs.dot);
       var node = markerNode(id);
       if (!node) return false;
       node.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, view: window }));
       return true;
+    },
+
+    /* For tests: a place's container point (JSON text), and the place a click at
+     * container point (x, y) reaches on the places canvas (null without one). */
+    placePoint: function (id) {
+      var info = placeInfo[id];
+      if (!info) return null;
+      var p = reg.map.latLngToContainerPoint([info.lat, info.lon]);
+      return JSON.stringify({ x: p.x, y: p.y });
+    },
+    placeAt: function (x, y) {
+      var dot = placeCanvas && placeCanvas.at(L.point(x, y));
+      return dot ? dot.id : null;
     },
 
     /* For tests: the arc the mouse would hover at container point (x, y), and the
