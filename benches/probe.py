@@ -32,6 +32,7 @@ _T0_WALL = time.time()  # as early as possible: the first statement after the do
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402
 import functools  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import operator  # noqa: E402
 import os  # noqa: E402
@@ -205,6 +206,7 @@ def main() -> int:
     if dataset is None:
         return 1
     marks.mark("dataset_loaded")
+    gc.freeze()  # as viewer.app.run_app does once the data is loaded
     result["counts"] = {
         "places": len(dataset.places),
         "events": len(dataset.events),
