@@ -193,3 +193,17 @@ def move_and_wait(qtbot: Any, window: Any, moment: Any) -> dict[str, Any]:
             pass
     state: dict[str, Any] = blocker.args[0]
     return state
+
+
+def page_query(qtbot: Any, window: Any) -> dict[str, Any]:
+    """What the page shows (`Atlas.query()`)."""
+    return dict(json.loads(run_js(qtbot, window, "Atlas.query()")))
+
+
+def settle(qtbot: Any, window: Any) -> dict[str, Any]:
+    """The page's state once it applied the latest update and painted it (the canvases
+    are drawn in the frame after an update)."""
+    qtbot.waitUntil(lambda: page_query(qtbot, window)["seq"] == window._seq, timeout=10_000)
+    with qtbot.waitSignal(window.map_view.bridge.paintedReported, timeout=10_000):
+        run_js(qtbot, window, f"Atlas.afterPaint({window._seq})")
+    return page_query(qtbot, window)

@@ -21,6 +21,7 @@ from conftest import (
     minimal_dataset,
     move_and_wait,
     run_js,
+    settle,
     show_until_ready,
     write_dataset,
 )
@@ -52,19 +53,6 @@ PIXELS = """
   return JSON.stringify({ alpha: most, at: [c[0], c[1], c[2], c[3]] });
 })(%f, %f, %d)
 """
-
-
-def page(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
-    return dict(json.loads(run_js(qtbot, window, "Atlas.query()")))
-
-
-def settle(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
-    """The page's state once it applied the latest update and painted it (the canvas is
-    drawn in the frame after an update)."""
-    qtbot.waitUntil(lambda: page(qtbot, window)["seq"] == window._seq, timeout=10_000)
-    with qtbot.waitSignal(window.map_view.bridge.paintedReported, timeout=10_000):
-        run_js(qtbot, window, f"Atlas.afterPaint({window._seq})")
-    return page(qtbot, window)
 
 
 def shown(state: dict[str, Any]) -> set[str]:

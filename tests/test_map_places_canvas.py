@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, close_window, move_and_wait, run_js, show_until_ready
+from conftest import (
+    REPO,
+    close_window,
+    move_and_wait,
+    run_js,
+    settle,
+    show_until_ready,
+)
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -45,19 +52,6 @@ PIXELS = """
   return JSON.stringify({ alpha: most, canvases: canvases });
 })(%s, %d)
 """
-
-
-def page(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
-    return dict(json.loads(run_js(qtbot, window, "Atlas.query()")))
-
-
-def settle(qtbot: QtBot, window: MainWindow) -> dict[str, Any]:
-    """The page's state once it applied the latest update and painted it (the canvas is
-    drawn in the frame after an update)."""
-    qtbot.waitUntil(lambda: page(qtbot, window)["seq"] == window._seq, timeout=10_000)
-    with qtbot.waitSignal(window.map_view.bridge.paintedReported, timeout=10_000):
-        run_js(qtbot, window, f"Atlas.afterPaint({window._seq})")
-    return page(qtbot, window)
 
 
 def expected_states(window: MainWindow) -> dict[str, str]:

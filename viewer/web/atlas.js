@@ -637,19 +637,14 @@ var Atlas = (function () {
   var arcsChanged = { all: true, on: [], off: [] };
   var ARC_PAD = 10;   // pixels around an arc's box that its width and arrowhead may reach
 
-  /* The arcs' layer: one canvas in a pane of its own, above the overlays (land, areas,
-   * town dots) and below the town names and the markers, never catching the mouse.
-   * L.Renderer sizes it to the view (plus a margin) after every move and scales it
-   * through zoom animations; it is drawn again whenever the view settles, and after
-   * updates at most once per frame. */
-  var ArcCanvas = L.Renderer.extend({
-    options: { pane: "atlasArcs", padding: 0.1 },
-
+  /* A canvas layer of our own, in `options.pane`: L.Renderer sizes it to the view (plus
+   * a margin) after every move and scales it through zoom animations. It is drawn whole
+   * (`_draw`) whenever the view settles, after `_sized` (for a layer that keeps state
+   * per size), and after `redraw` at most once per frame. */
+  var AtlasCanvas = L.Renderer.extend({
     _initContainer: function () {
-      this._container = L.DomUtil.create("canvas", "atlas-arcs");
-      // A canvas in memory: on this machine's software GL, an accelerated one cost
-      // the compositor 3-4 times more per move (benches/probe.py, 10,000 events).
-      this._ctx = this._container.getContext("2d", { willReadFrequently: true });
+      this._container = L.DomUtil.create("canvas", this.options.className);
+      this._ctx = this._container.getContext("2d", this.options.context || {});
     },
 
     _destroyContainer: function () {
@@ -672,7 +667,7 @@ var Atlas = (function () {
       canvas.style.width = size.x + "px";
       canvas.style.height = size.y + "px";
       this._dpr = dpr;
-      arcsChanged.all = true;
+      if (this._sized) this._sized();
       this._draw();
     },
 
@@ -680,7 +675,18 @@ var Atlas = (function () {
       if (!this._map || this._frame) return;
       var self = this;
       this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
-    },
+    }
+  });
+
+  /* The arcs' layer: one canvas in a pane of its own, above the overlays (land, areas,
+   * town dots) and below the town names and the markers, never catching the mouse. */
+  var ArcCanvas = AtlasCanvas.extend({
+    // A canvas in memory: on this machine's software GL, an accelerated one cost the
+    // compositor 3-4 times more per move (benches/probe.py, 10,000 events).
+    options: { pane: "atlasArcs", padding: 0.1, className: "atlas-arcs",
+               context: { willReadFrequently: true } },
+
+    _sized: function () { arcsChanged.all = true; },
 
     /* An arc's box in layer points, with room for its width and arrowhead. */
     _box: function (arc) {
@@ -1062,8 +1068,8 @@ var Atlas = (function () {
    * the cursor are found by arithmetic, see `at`). L.Renderer sizes it to the view
    * plus a margin after every move and scales it through zoom animations (the markers
    * grow or shrink with the map for those 250 ms); drawn whole, at most once a frame. */
-  var PlaceCanvas = L.Renderer.extend({
-    options: { pane: "atlasPlaces", padding: 0.1 },
+  var PlaceCanvas = AtlasCanvas.extend({
+    options: { pane: "atlasPlaces", padding: 0.1, className: "atlas-places" },
 
     initialize: function (options) {
       L.Renderer.prototype.initialize.call(this, options);
@@ -1075,19 +1081,6 @@ var Atlas = (function () {
       if (!map.getPane("atlasPlaces")) map.createPane("atlasPlaces");
       L.Renderer.prototype.onAdd.call(this, map);
       this._watchMouse(map);
-    },
-
-    _initContainer: function () {
-      this._container = L.DomUtil.create("canvas", "atlas-places");
-      this._ctx = this._container.getContext("2d");
-    },
-
-    _destroyContainer: function () {
-      if (this._frame) L.Util.cancelAnimFrame(this._frame);
-      this._frame = null;
-      L.DomUtil.remove(this._container);
-      delete this._ctx;
-      delete this._container;
     },
 
     /* A place to draw: {id, latlng, state, shape, color, disputed, hidden, traced,
@@ -1117,26 +1110,6 @@ var Atlas = (function () {
       dot.traced = traced;
       dot.untraced = untraced;
       this.redraw();
-    },
-
-    _update: function () {
-      if (this._map._animatingZoom && this._bounds) return;
-      L.Renderer.prototype._update.call(this);
-      var size = this._bounds.getSize(), dpr = window.devicePixelRatio || 1;
-      var canvas = this._container;
-      L.DomUtil.setPosition(canvas, this._bounds.min);
-      canvas.width = Math.round(size.x * dpr);
-      canvas.height = Math.round(size.y * dpr);
-      canvas.style.width = size.x + "px";
-      canvas.style.height = size.y + "px";
-      this._dpr = dpr;
-      this._draw();
-    },
-
-    redraw: function () {
-      if (!this._map || this._frame) return;
-      var self = this;
-      this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self._draw(); });
     },
 
     /* The places in drawing order, bottom first, as the DOM markers stack: future,
