@@ -7,16 +7,13 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from . import APP_NAME, __version__, paths, startup
 from .errors import DatasetError
 
 log = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
 
 #: How long --screenshot waits for the map before giving up.
 SCREENSHOT_TIMEOUT_MS = 60_000
@@ -94,49 +91,22 @@ def create_application(argv: list[str]) -> object:
     return app
 
 
-def _beside_event_loop(work: Callable[[], _T]) -> _T:
-    """`work()` in another thread while this (the GUI) thread runs Qt's event loop.
-
-    QtWebEngine's browser side lives on this thread and the page's files are served here
-    (AssetSchemeHandler), so a page loading while Python imports or reads data on this
-    thread would wait for it; this way the page loads meanwhile. `work` must not touch
-    widgets. Its exception, if any, is raised here.
-    """
-    import threading
-
-    from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
-
-    class Done(QObject):
-        finished = Signal()
-
-    done = Done()
-    loop = QEventLoop()
-    done.finished.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # re-raised on this thread below
-            box["error"] = exc
-        finally:
-            done.finished.emit()
-
-    thread = threading.Thread(target=run, name="eca-startup", daemon=True)
-    thread.start()
-    loop.exec()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
-
-
 def _read_data(path: Path) -> Any:
-    """The dataset, and the window's modules imported (off the GUI thread, see run_app)."""
+    """The dataset, and the window's modules imported, on this (the GUI) thread.
+
+    Doing both on another thread while this one ran Qt's event loop let the page load
+    meanwhile, but one start in a CI run of a few dozen then crashed (SIGSEGV, before
+    any of our code reported anything), most likely PySide6 modules being imported on
+    one thread while another ran Qt. Pending events are handled in between, so the
+    page's files are served before the data is read.
+    """
+    from PySide6.QtCore import QCoreApplication
+
     from . import window  # noqa: F401  (the import is the work: 0.1-0.3 s of Python)
     from .dataset import load_dataset
 
     startup.mark("window_modules_imported")
+    QCoreApplication.processEvents()
     return load_dataset(path)
 
 
@@ -159,7 +129,7 @@ def run_app(options: argparse.Namespace) -> int:
     no_windows = bool(options.no_err_windows or options.screenshot or options.self_test)
     data_path = options.data or paths.default_dataset()
     try:
-        dataset = _beside_event_loop(lambda: _read_data(data_path))
+        dataset = _read_data(data_path)
     except DatasetError as exc:
         count = len(exc.problems)
         show_error(

@@ -73,7 +73,7 @@ def check_main(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     path = args.file or paths.default_dataset()
-    # Imported here: the window reads the data on another thread while its page loads.
+    # Imported here: the app imports the loader only once its map page is loading.
     from .dataset import load_dataset
 
     try:
