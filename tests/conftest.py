@@ -207,3 +207,19 @@ def settle(qtbot: Any, window: Any) -> dict[str, Any]:
     with qtbot.waitSignal(window.map_view.bridge.paintedReported, timeout=10_000):
         run_js(qtbot, window, f"Atlas.afterPaint({window._seq})")
     return page_query(qtbot, window)
+
+
+@pytest.fixture
+def real_window(qtbot: Any) -> Any:
+    """The real dataset (places.json) in a shown window at 27 Dec 2019, 00:00 Baghdad."""
+    from datetime import datetime, timedelta, timezone
+
+    from PySide6.QtCore import QSettings
+
+    from viewer.dataset import load_dataset
+    from viewer.window import MainWindow
+
+    at = datetime(2019, 12, 27, 0, tzinfo=timezone(timedelta(hours=3)))
+    win = MainWindow(load_dataset(REPO / "places.json"), at=at, settings=QSettings())
+    yield show_until_ready(qtbot, win)
+    close_window(qtbot, win)

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from conftest import (
-    REPO,
     close_window,
     minimal_dataset,
     move_and_wait,
@@ -99,14 +98,6 @@ def small(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     close_window(qtbot, win)
 
 
-@pytest.fixture
-def real(qtbot: QtBot) -> Iterator[MainWindow]:
-    data = load_dataset(REPO / "places.json")
-    win = MainWindow(data, at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD), settings=QSettings())
-    yield show_until_ready(qtbot, win)
-    close_window(qtbot, win)
-
-
 def test_arc_drawn_once_its_effect_happened(qtbot: QtBot, small: MainWindow) -> None:
     state = settle(qtbot, small)
     assert state["links"] == {LINK: {"shown": False, "traced": False}}
@@ -173,30 +164,32 @@ def test_filters_and_reload_resend_the_arcs(qtbot: QtBot, small: MainWindow) -> 
     assert settle(qtbot, small)["links"][LINK]["shown"] is False
 
 
-def test_real_arcs_follow_time_filters_and_traces(qtbot: QtBot, real: MainWindow) -> None:
-    on_page = set(settle(qtbot, real)["links"])
+def test_real_arcs_follow_time_filters_and_traces(qtbot: QtBot, real_window: MainWindow) -> None:
+    on_page = set(settle(qtbot, real_window)["links"])
     assert len(on_page) >= 8
-    start, end = real.dataset.core_start, real.dataset.core_end
+    start, end = real_window.dataset.core_start, real_window.dataset.core_end
     moments = [start + (end - start) * i / 7 for i in range(1, 8)]
     moments += [start, start + (end - start) / 2, end, start + (end - start) / 3]  # jumps
     for moment in moments:
-        move_and_wait(qtbot, real, moment)
-        assert shown(settle(qtbot, real)) == expected_arcs(real, moment, on_page), moment
-    real.set_filter(EventFilter(categories=frozenset({"attack", "strike"})))
-    move_and_wait(qtbot, real, end)
-    state = settle(qtbot, real)
-    assert shown(state) == expected_arcs(real, end, on_page)
+        move_and_wait(qtbot, real_window, moment)
+        assert shown(settle(qtbot, real_window)) == expected_arcs(real_window, moment, on_page), (
+            moment
+        )
+    real_window.set_filter(EventFilter(categories=frozenset({"attack", "strike"})))
+    move_and_wait(qtbot, real_window, end)
+    state = settle(qtbot, real_window)
+    assert shown(state) == expected_arcs(real_window, end, on_page)
     assert shown(state) < on_page
-    real.set_filter(EventFilter())
-    real.set_trace("embassy-siege")
-    state = settle(qtbot, real)
-    assert trace_ok(real, state, on_page)
+    real_window.set_filter(EventFilter())
+    real_window.set_trace("embassy-siege")
+    state = settle(qtbot, real_window)
+    assert trace_ok(real_window, state, on_page)
     # While the page is busy, later updates wait merged: none of their changes is lost.
     for moment in moments:
-        assert real.time_state.set_moment(moment)
-    state = settle(qtbot, real)
-    assert shown(state) == expected_arcs(real, moments[-1], on_page)
-    assert trace_ok(real, state, on_page)
+        assert real_window.time_state.set_moment(moment)
+    state = settle(qtbot, real_window)
+    assert shown(state) == expected_arcs(real_window, moments[-1], on_page)
+    assert trace_ok(real_window, state, on_page)
 
 
 def trace_ok(window: MainWindow, state: dict[str, Any], on_page: set[str]) -> bool:

@@ -8,16 +8,13 @@ out, after moves and zooms (Leaflet places labels again on every zoom).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import REPO, close_window, move_and_wait, run_js, show_until_ready
-from PySide6.QtCore import QSettings
+from conftest import move_and_wait, run_js
 from pytestqt.qtbot import QtBot
 
-from viewer.dataset import load_dataset
 from viewer.window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -58,11 +55,8 @@ def overlap(a: dict[str, Any], b: dict[str, Any], tolerance: float = 0.5) -> boo
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    dataset = load_dataset(REPO / "places.json")
-    win = MainWindow(dataset, at=datetime(2019, 12, 27, 0, tzinfo=BAGHDAD), settings=QSettings())
-    yield show_until_ready(qtbot, win)
-    close_window(qtbot, win)
+def window(real_window: MainWindow) -> MainWindow:
+    return real_window
 
 
 def check_page(qtbot: QtBot, window: MainWindow, zoom: int) -> dict[str, Any]:
