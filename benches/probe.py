@@ -175,6 +175,9 @@ def main() -> int:
     parser.add_argument("--naive", type=int, default=0, help="rebuild-and-reload moves")
     parser.add_argument("--memory", action="store_true", help="process-tree memory at the end")
     parser.add_argument("--index", action="store_true", help="time TimeIndex queries alone")
+    parser.add_argument(
+        "--idle", action="store_true", help="CPU of a still map, places current (~10 s)"
+    )
     parser.add_argument("--seed", type=int, default=1231)
     parser.add_argument("--ready-timeout", type=float, default=120.0, help="seconds")
     parser.add_argument(
@@ -344,6 +347,9 @@ def main() -> int:
         wait_for(lambda: not mv._in_flight, 10_000)
         result["memory"] = tree_memory(os.getpid())
 
+    if args.idle:
+        result["idle"] = idle_cpu(window, wait_for)
+
     if args.naive:
         result["naive"] = naive(window, args.naive, applied, wait_for, basemap)
         if args.memory:
@@ -375,6 +381,38 @@ def scrub_moments(dataset: Any, index: Any, moves: int, seed: int) -> list[tuple
     lo, hi = index.first_start, max(index.last_end, core_end)
     out += [("jump", lo + (hi - lo) * rng.random()) for _ in range(moves - drag)]
     return out
+
+
+def busiest_moment(index: Any, start: datetime, end: datetime, samples: int = 200) -> datetime:
+    """The moment between `start` and `end` with the most events current (of `samples`)."""
+    moments = [start + (end - start) * i / samples for i in range(samples + 1)]
+    return max(moments, key=lambda m: len(index.active_positions(m)))
+
+
+def idle_cpu(window: Any, wait_for: Waiter, rest_after_s: float = 6.0) -> dict[str, Any]:
+    """CPU the process tree uses on a map nobody touches, at the crisis weeks' busiest
+    moment: for the 2 s after the move (places becoming current pulse), and for 3 s
+    once `rest_after_s` have passed (every animation on the page should be over)."""
+    moment = busiest_moment(window.index, window.dataset.core_start, window.dataset.core_end)
+    window.time_state.set_moment(moment)
+    wait_for(lambda: not window.map_view._in_flight, 10_000)
+
+    def cores_over(seconds: float) -> float:
+        before, t0 = tree_cpu(os.getpid()), time.perf_counter()
+        wait_for(lambda: False, int(seconds * 1e3))
+        after, wall = tree_cpu(os.getpid()), time.perf_counter() - t0
+        roles = [k for k in after if ":" not in k]  # whole processes, not their threads
+        return sum(after[k] - before.get(k, 0.0) for k in roles) / wall
+
+    t_move = time.perf_counter()
+    settling = cores_over(2.0)
+    wait_for(lambda: False, int(max(0.0, rest_after_s - (time.perf_counter() - t_move)) * 1e3))
+    return {
+        "moment": moment.isoformat(),
+        "current_events": len(window.index.active_positions(moment)),
+        "cores_first_2s": settling,
+        "cores_at_rest": cores_over(3.0),
+    }
 
 
 def scrub(

@@ -142,6 +142,13 @@ def _print_scrub(r: dict[str, Any]) -> None:
             + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
             + f" (wall {scrub.get('wall_ms_per_move', 0):.1f})"
         )
+    idle = real.get("idle", {})
+    if idle:
+        print(
+            f"CPU of a still map ({idle.get('current_events')} events current), cores: "
+            f"{_f(idle.get('cores_first_2s'), '{:.2f}')} in the 2 s after the move, "
+            f"{_f(idle.get('cores_at_rest'), '{:.2f}')} at rest"
+        )
 
 
 def _print_cold_start(r: dict[str, Any]) -> None:

@@ -487,7 +487,10 @@ def main(argv: list[str] | None = None) -> int:
         real = step(
             "real dataset: scrub, memory, naive",
             lambda: run_probe(
-                ["--scrub", str(plan.scrub), "--memory", "--naive", str(plan.naive), "--index"],
+                [
+                    *("--scrub", str(plan.scrub), "--memory", "--idle"),
+                    *("--naive", str(plan.naive), "--index"),
+                ],
                 timeout=900,
             ),
         )

@@ -1396,11 +1396,18 @@ var Atlas = (function () {
   var CALM_PLACES = 24;   // more places changing at once than this: no transitions
   var MAX_PULSES = 16;    // more current places than this: no pulse (the real story: 10)
   var lastUpdateAt = -Infinity;
+  var calmTimer = null;
 
+  /* atlas-instant also holds the pulse back (atlas.css): it is lifted once no update has
+   * come for CALM_MS, so the places current where the reader let go pulse then. */
   function settleMarkers(changing) {
     var now = performance.now();
     setRootClass("atlas-instant", now - lastUpdateAt < CALM_MS || changing > CALM_PLACES);
     lastUpdateAt = now;
+    clearTimeout(calmTimer);
+    if (rootClasses["atlas-instant"]) {
+      calmTimer = setTimeout(function () { setRootClass("atlas-instant", false); }, CALM_MS);
+    }
   }
 
   var rootClasses = {};   // class -> on, as last set on <html>: written only on a change
