@@ -86,6 +86,28 @@ def test_list_and_slider_follow_each_other(qtbot: QtBot, window: MainWindow) -> 
     assert later.title in window.windowTitle()
 
 
+def test_list_stays_where_the_reader_scrolled_it_while_the_event_stays(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.resize(1200, 700)  # fewer rows than events: the list can scroll
+    first = window.index.events[0]
+    window.time_state.go_to_event(first)
+    bar = window.list_view.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())  # the reader scrolls down to read
+    # Time moves within the same event: the list is left alone ...
+    focus = window.focused_event()
+    assert focus is not None
+    window.time_state.set_moment(window.time_state.moment + timedelta(seconds=1))
+    assert window.focused_event() is focus
+    assert bar.value() == bar.maximum()
+    # ... until another event is the focus: then the list scrolls to it.
+    window.time_state.go_to_event(first)
+    window.time_state.go_to_event(window.index.events[1])
+    window.time_state.go_to_event(first)
+    assert bar.value() == 0
+
+
 def test_keyboard(qtbot: QtBot, window: MainWindow) -> None:
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)

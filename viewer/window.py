@@ -545,6 +545,9 @@ class MainWindow(QMainWindow):
         self.strip.setDimmed(dimmed)
 
     def _on_time_changed(self) -> None:
+        # The page first: it applies the state in its own process while this one restyles
+        # the strip, the list and the labels (and the event loop repaints them).
+        self.map_view.update_map(self.map_state())
         moment = self.time_state.moment
         positions = self.index.active_positions(moment)  # thousands at 100,000 events
         snap_current = [self.index.events[i] for i in positions]
@@ -572,7 +575,6 @@ class MainWindow(QMainWindow):
         else:
             self.event_label.setText("No event at this moment: press → for the next one.")
             self.setWindowTitle(APP_NAME)
-        self.map_view.update_map(self.map_state())
 
     def _show_focus_details(self) -> None:
         focus = self.focused_event()
@@ -594,6 +596,9 @@ class MainWindow(QMainWindow):
             if not index.isValid():  # filtered out of the list
                 self.list_view.selectionModel().clearSelection()
                 return
+            selection = self.list_view.selectionModel()
+            if index == selection.currentIndex() and selection.isRowSelected(index.row()):
+                return  # the same event still: leave the list where the reader scrolled it
             self.list_view.selectionModel().setCurrentIndex(
                 index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
