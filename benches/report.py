@@ -10,6 +10,8 @@ TARGETS = (
     ("scrub_p95_ms", "scrub latency p95, real dataset (ms)", 16.0, "max"),
     ("naive_ratio", "naive rebuild / in place, medians", 20.0, "min"),
     ("pss_mb", "PSS of the process tree after scrubbing (MB)", 400.0, "max"),
+    ("cold_packaged_s", "cold start, packaged app, first paint (s)", 1.0, "max"),
+    ("cold_vs_prototype", "packaged first paint / bare prototype's, same run", 1.0, "max"),
     ("scale_10000_scrub_p95_ms", "10,000 events: scrub p95 (ms)", 16.0, "max"),
     ("scale_100000_scrub_p95_ms", "100,000 events: loads, scrub p95 (ms)", 50.0, "max"),
 )
@@ -29,6 +31,10 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         "naive_ratio": _get(results, "naive_ratio", "p50"),
         "pss_mb": _get(results, "real", "memory", "pss_mb"),
     }
+    packaged = _get(results, "screenshot_exit", "packaged", "first_paint_median_s")
+    prototype = _get(results, "cold_floor", "prototype", "first_paint_median_s")
+    measured["cold_packaged_s"] = packaged
+    measured["cold_vs_prototype"] = packaged / prototype if packaged and prototype else None
     for n in (10_000, 100_000):
         measured[f"scale_{n}_scrub_p95_ms"] = _get(
             results, "scale", str(n), "scrub", "latency", "p95_ms"
@@ -146,8 +152,9 @@ def _print_scrub(r: dict[str, Any]) -> None:
     if idle:
         print(
             f"CPU of a still map ({idle.get('current_events')} events current), cores: "
-            f"{_f(idle.get('cores_first_2s'), '{:.2f}')} in the 2 s after the move, "
-            f"{_f(idle.get('cores_at_rest'), '{:.2f}')} at rest"
+            f"{_f(idle.get('cores_after_move'), '{:.2f}')} in the {idle.get('window_s')} s "
+            f"after the move, {_f(idle.get('cores_at_rest'), '{:.2f}')} from "
+            f"{idle.get('rest_after_s')} s on"
         )
 
 
@@ -188,6 +195,14 @@ def _print_exit_and_bundle(r: dict[str, Any]) -> None:
             rows += [("  failed: " + f[:90], "", "", "") for f in v.get("failures", [])]
         else:
             rows.append((name, "skipped: " + str((v or {}).get("skipped")), "", ""))
+    floor = r.get("cold_floor", {})
+    for kind, label in (("blank", "floor: blank page"), ("prototype", "bare Folium prototype")):
+        v = floor.get(kind)
+        if v:
+            rows.append(
+                (label, _f(v.get("first_paint_median_s"), "{:.2f}"), "", str(floor.get("runs")))
+            )
+    rows += [("  failed: " + f[:90], "", "", "") for f in floor.get("failures", [])]
     if shots:
         table(
             "Cold start of `--screenshot` runs: spawn -> first paint with every marker, and "

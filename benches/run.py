@@ -70,6 +70,7 @@ class Plan:
     packaged: bool
     import_breakdown: bool
     scale_timeout_s: float
+    idle_rest_s: float  # a still map's CPU is read this long after the move, and before
 
 
 FULL = Plan(
@@ -83,6 +84,7 @@ FULL = Plan(
     packaged=True,
     import_breakdown=True,
     scale_timeout_s=420,
+    idle_rest_s=6.0,
 )
 #: Enough to prove every step still works, in well under a minute.
 QUICK = Plan(
@@ -96,6 +98,7 @@ QUICK = Plan(
     packaged=False,
     import_breakdown=False,
     scale_timeout_s=120,
+    idle_rest_s=1.5,
 )
 
 
@@ -298,6 +301,41 @@ def time_to_exit(command: list[str], runs: int, timeout: float = 90) -> dict[str
     }
 
 
+FLOOR = REPO / "benches" / "floor.py"
+
+
+def floor_runs(runs: int, timeout: float = 120) -> dict[str, Any]:
+    """benches/floor.py, `runs` times each, alternately: spawn -> first paint of a blank
+    QtWebEngine page, and of the bare Folium prototype issue #7 compares with."""
+    found: dict[str, list[dict[str, Any]]] = {"blank": [], "prototype": []}
+    failures: list[str] = []
+    for _ in range(runs):
+        for kind, out in found.items():
+            env = dict(os.environ)
+            env["ECA_BENCH_SPAWN"] = repr(time.time())
+            done = spawn([sys.executable, str(FLOOR), kind], timeout, env)
+            m = re.search(r"^FLOOR-RESULT (.*)$", done.stdout, re.M)
+            if done.code == 0 and m:
+                out.append(json.loads(m.group(1)))
+            else:
+                failures.append(f"{kind}: exit {done.code}: {_tail(done.stderr, 4)}")
+    summary: dict[str, Any] = {"runs": runs, "failures": failures}
+    for kind, out in found.items():
+        paints = [r["first_paint_s"] for r in out if "first_paint_s" in r]
+        summary[kind] = {
+            "first_paint_median_s": statistics.median(paints) if paints else None,
+            "first_paint_all_s": paints,
+            "markers_all_shown": all(
+                r.get("markers_shown") == r.get("markers_expected") for r in out
+            ),
+        }
+        if kind == "prototype":
+            summary[kind]["folium_import_median_s"] = _median_of(
+                [r.get("folium_import_s") for r in out]
+            )
+    return summary
+
+
 def import_breakdown(top: int = 14) -> list[dict[str, Any]]:
     """The slowest imports of the app (`python -X importtime`), cumulative ms, top levels."""
     done = spawn(
@@ -488,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             "real dataset: scrub, memory, naive",
             lambda: run_probe(
                 [
-                    *("--scrub", str(plan.scrub), "--memory", "--idle"),
+                    *("--scrub", str(plan.scrub), "--memory", "--idle", str(plan.idle_rest_s)),
                     *("--naive", str(plan.naive), "--index"),
                 ],
                 timeout=900,
@@ -533,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shots["packaged"] = {"skipped": "quick mode" if not plan.packaged else "not built"}
         results["screenshot_exit"] = shots
+        # What the same machine, at the same time, takes before the app's own work.
+        results["cold_floor"] = (
+            step("floor: blank page, bare prototype", lambda: floor_runs(plan.exit_runs or 1)) or {}
+        )
 
     # 4. Bundle size.
     if "bundle" not in skip:

@@ -59,6 +59,11 @@ def test_quick_benchmark_runs_every_step(tmp_path: Path) -> None:
     cold = results["cold_start"]
     assert cold["first_paint_s"] > 0 and cold["markers_present"]
     assert results["screenshot_exit"]["source"]["runs"] == 1
+    floor = results["cold_floor"]
+    assert floor["failures"] == []
+    assert 0 < floor["blank"]["first_paint_median_s"] < floor["prototype"]["first_paint_median_s"]
+    assert floor["prototype"]["markers_all_shown"]
+    assert real["idle"]["cores_at_rest"] >= 0 and real["idle"]["current_events"] > 0
 
     scale = results["scale"]["1000"]
     assert scale["counts"]["events"] == 1000 and scale["error"] is None
