@@ -7,7 +7,7 @@ from typing import Any
 
 #: Targets from the issue: (key, description, limit, "max" or "min").
 TARGETS = (
-    ("scrub_p95_ms", "scrub latency p95, real dataset (ms)", 16.0, "max"),
+    ("scrub_p95_ms", "scrub p95, real dataset, median of the runs (ms)", 16.0, "max"),
     ("naive_ratio", "naive rebuild / in place, medians", 20.0, "min"),
     ("pss_mb", "PSS of the process tree after scrubbing (MB)", 400.0, "max"),
     ("cold_packaged_s", "cold start, packaged app, first paint (s)", 1.0, "max"),
@@ -27,7 +27,8 @@ def _get(data: Any, *keys: str) -> Any:
 
 def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     measured: dict[str, Any] = {
-        "scrub_p95_ms": _get(results, "real", "scrub", "latency", "p95_ms"),
+        "scrub_p95_ms": _get(results, "real_scrub_runs", "median_p95_ms")
+        or _get(results, "real", "scrub", "latency", "p95_ms"),
         "naive_ratio": _get(results, "naive_ratio", "p50"),
         "pss_mb": _get(results, "real", "memory", "pss_mb"),
     }
@@ -136,6 +137,15 @@ def _print_scrub(r: dict[str, Any]) -> None:
             ("  apply state after ready", *_lat(naive.get("apply_state_after_ready"))),
         ],
     )
+    runs = r.get("real_scrub_runs", {})
+    if len(runs.get("p95_ms", [])) > 1:
+        print(
+            "in place, every run (fresh processes): p50 "
+            + ", ".join(f"{v:.1f}" for v in runs["p50_ms"])
+            + "; p95 "
+            + ", ".join(f"{v:.1f}" for v in runs["p95_ms"])
+            + f"; median p95 {runs['median_p95_ms']:.1f} ms"
+        )
     ratio = r.get("naive_ratio", {})
     print(
         f"naive / in place: {_f(ratio.get('p50'), '{:.0f}')}x (medians), "

@@ -71,6 +71,7 @@ class Plan:
     import_breakdown: bool
     scale_timeout_s: float
     idle_rest_s: float  # a still map's CPU is read this long after the move, and before
+    scrub_repeats: int  # more fresh processes scrubbing the real dataset (p95 is noisy here)
 
 
 FULL = Plan(
@@ -85,6 +86,7 @@ FULL = Plan(
     import_breakdown=True,
     scale_timeout_s=420,
     idle_rest_s=6.0,
+    scrub_repeats=2,
 )
 #: Enough to prove every step still works, in well under a minute.
 QUICK = Plan(
@@ -99,6 +101,7 @@ QUICK = Plan(
     import_breakdown=False,
     scale_timeout_s=120,
     idle_rest_s=1.5,
+    scrub_repeats=0,
 )
 
 
@@ -533,6 +536,22 @@ def main(argv: list[str] | None = None) -> int:
             ),
         )
         results["real"] = real or {}
+        # On 2 shared cores the p95 of one run moves by several ms from minute to minute:
+        # the same moves again in fresh processes, and the median of the runs' p95s.
+        again = [
+            step(
+                f"real dataset: scrub again {i + 1}/{plan.scrub_repeats}",
+                lambda: run_probe(["--scrub", str(plan.scrub)], timeout=600),
+            )
+            for i in range(plan.scrub_repeats)
+        ]
+        runs = [real, *again]
+        p95s = [r["scrub"]["latency"]["p95_ms"] for r in runs if r and r.get("scrub")]
+        results["real_scrub_runs"] = {
+            "p50_ms": [r["scrub"]["latency"]["p50_ms"] for r in runs if r and r.get("scrub")],
+            "p95_ms": p95s,
+            "median_p95_ms": statistics.median(p95s) if p95s else None,
+        }
         try:
             in_place, naive = real["scrub"]["latency"], real["naive"]["latency"]
             results["naive_ratio"] = {
