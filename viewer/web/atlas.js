@@ -100,7 +100,7 @@ var Atlas = (function () {
       area.appendChild(el("span", null, "Area: place known only roughly"));
       box.appendChild(area);
       var states = el("div", "atlas-legend-row atlas-legend-states",
-        "Bright + pulse: now \u00b7 solid: earlier \u00b7 faint: not yet");
+        "Bright: now (a ring pulses as it starts) \u00b7 solid: earlier \u00b7 faint: not yet");
       box.appendChild(states);
       L.DomEvent.disableClickPropagation(box);
       return box;
