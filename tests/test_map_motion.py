@@ -59,13 +59,18 @@ def test_every_pulse_ends(qtbot: QtBot, real_window: MainWindow) -> None:
 
 
 def test_no_pulse_while_dragging(qtbot: QtBot, real_window: MainWindow) -> None:
-    move_and_wait(qtbot, real_window, SIEGE - timedelta(hours=6))
-    # A drag: updates closer together than atlas.js's CALM_MS (200 ms).
-    for minutes in range(30, 6 * 60 + 1, 30):
-        move_and_wait(qtbot, real_window, SIEGE - timedelta(hours=6) + timedelta(minutes=minutes))
-    seen = animations(qtbot, real_window)
+    move_and_wait(qtbot, real_window, SIEGE)
+    settle(qtbot, real_window)
+    qtbot.waitUntil(lambda: bool(pulses(qtbot, real_window)), timeout=5_000)
+    # A drag: updates closer together than atlas.js's CALM_MS (200 ms). Two in one task,
+    # read at once, so that no machine is too slow for them to count as one.
+    seq = real_window._seq
+    same = f"{{seq: {seq}, places: {{}}, focus: []}}"
+    seen = json.loads(
+        run_js(qtbot, real_window, f"Atlas.update({same}); Atlas.update({same}); {ANIMATIONS}")
+    )
     assert seen["instant"], "a drag is recognised as one"
-    assert not [a for a in seen["animations"] if "pulse" in a["name"] and a["state"] == "running"]
+    assert not [a for a in seen["animations"] if "pulse" in a["name"]]
     # Let go: the places current now pulse.
     qtbot.waitUntil(lambda: not animations(qtbot, real_window)["instant"], timeout=5_000)
     qtbot.waitUntil(
