@@ -98,3 +98,44 @@ def test_clocks_show_three_zones_and_respect_precision() -> None:
     assert day.local == "Fri 3 Jan 2020" and day.washington == "—"
     assert clocks(moment, "Asia/Baghdad", Precision.YEAR).local == "2020"
     assert "Baghdad" in cursor_text(moment, "Asia/Baghdad")
+
+
+def test_dates_are_in_english_whatever_the_locale() -> None:
+    """Qt sets the C library's locale from the environment; dates in the English window
+    must not come out as, say, "Di 31 Dez 2019" there."""
+    import locale
+
+    others = [
+        name
+        for name in ("de_DE.UTF-8", "fr_FR.UTF-8", "es_ES.UTF-8", "ru_RU.UTF-8", "ar_IQ.UTF-8")
+        if _can_set_time_locale(name)
+    ]
+    saved = locale.setlocale(locale.LC_TIME)
+    try:
+        for name in ["C", *others]:
+            locale.setlocale(locale.LC_TIME, name)
+            moment = datetime(2019, 12, 31, 14, 5, tzinfo=BAGHDAD)
+            assert (
+                clocks(moment, "Asia/Baghdad", Precision.MINUTE).local == "Tue 31 Dec 2019, 14:05"
+            )
+            assert clocks(moment, "Asia/Baghdad", Precision.MONTH).local == "December 2019"
+            names = {
+                clocks(moment + timedelta(days=d), "Asia/Baghdad", Precision.DAY).local[:3]
+                for d in range(7)
+            }
+            assert names == {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+    finally:
+        locale.setlocale(locale.LC_TIME, saved)
+
+
+def _can_set_time_locale(name: str) -> bool:
+    import locale
+
+    saved = locale.setlocale(locale.LC_TIME)
+    try:
+        locale.setlocale(locale.LC_TIME, name)
+        return True
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_TIME, saved)

@@ -10,6 +10,26 @@ from .model import Precision
 
 WASHINGTON = ZoneInfo("America/New_York")
 
+#: English names, whatever the system's locale: Qt sets the C library's locale from the
+#: environment, and strftime's %a/%b/%B would then put, say, German names in an English
+#: window. The timeline strip uses these too.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 _PART_OF_DAY = (
     (0, "night"),
     (5, "early morning"),
@@ -31,7 +51,7 @@ class Clocks:
 
 
 def _day(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b %Y}"
+    return f"{WEEKDAYS[moment.weekday()]} {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def part_of_day(moment: datetime) -> str:
@@ -48,14 +68,14 @@ def format_in(moment: datetime, zone: tzinfo | None, precision: Precision) -> st
     if precision is Precision.YEAR:
         return f"{here.year}"
     if precision is Precision.MONTH:
-        return f"{here:%B %Y}"
+        return f"{MONTH_NAMES[here.month - 1]} {here.year}"
     if precision is Precision.DAY:
         return _day(here)
     if precision is Precision.PART_OF_DAY:
         return f"{_day(here)}, {part_of_day(here)}"
     if precision is Precision.HOUR:
-        return f"{_day(here)}, {here:%H}:00"
-    return f"{_day(here)}, {here:%H:%M}"
+        return f"{_day(here)}, {here.hour:02d}:00"
+    return f"{_day(here)}, {here.hour:02d}:{here.minute:02d}"
 
 
 def clocks(moment: datetime, local_zone: str, precision: Precision = Precision.HOUR) -> Clocks:

@@ -44,6 +44,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from .clocks import MONTHS as _MONTHS
+from .clocks import WEEKDAYS as _WEEKDAYS
+
 __all__ = ["MIN_VISIBLE_SECONDS", "SPAN_MIN_SECONDS", "StripItem", "TimelineStrip"]
 
 HOUR = 3600.0
@@ -63,9 +66,6 @@ SPARSE_TICKS = 400  # below this many visible ticks, draw each with its diamond
 EMPHASIS_EACH = 64
 #: Memory for the drawn looks of highlighted spans (see `TimelineStrip._emphasis_sprite`).
 SPRITE_BYTES = 16 * 1024 * 1024
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, slots=True)
