@@ -71,3 +71,22 @@ def test_quick_benchmark_runs_every_step(tmp_path: Path) -> None:
 
     assert {t["target"] for t in results["targets"]} >= {"scrub_p95_ms", "pss_mb"}
     assert "Targets" in proc.stdout
+
+
+def test_trace_records_the_pages_frames(tmp_path: Path) -> None:
+    """benches/trace.py (how the README's limits were measured) still records a trace."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        pytest.skip("needs a display (pytest-xvfb provides one)")
+    out = tmp_path / "trace.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benches" / "trace.py"), "--seconds", "1.5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=3 * QUICK_LIMIT_S,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    events = json.loads(out.read_text(encoding="utf-8"))["traceEvents"]
+    assert any(e.get("name") == "EvaluateScript" for e in events)  # the Atlas.update calls
+    assert "frames of the page" in proc.stdout
