@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
             selection = self.list_view.selectionModel()
             if index == selection.currentIndex() and selection.isRowSelected(index.row()):
                 return  # the same event still: leave the list where the reader scrolled it
-            self.list_view.selectionModel().setCurrentIndex(
+            selection.setCurrentIndex(
                 index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows,
