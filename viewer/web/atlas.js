@@ -939,6 +939,15 @@ var Atlas = (function () {
     }
   }
 
+  /* A finished sprite as an ImageBitmap: drawing a canvas element onto a canvas takes a
+   * snapshot of it every time (hundreds a frame at 300 places); a bitmap is drawn as is. */
+  function frozen(canvas) {
+    if (typeof OffscreenCanvas === "undefined") return canvas;
+    var off = new OffscreenCanvas(canvas.width, canvas.height);
+    off.getContext("2d").drawImage(canvas, 0, 0);
+    return off.transferToImageBitmap();
+  }
+
   var sprites = {};   // look key -> canvas
 
   /* A marker's picture at devicePixelRatio `dpr`: its shape in its colour (or the
@@ -986,7 +995,7 @@ var Atlas = (function () {
       octx.shadowBlur = 6 * k * dpr;   // Chromium blurs drop-shadow() with σ = 3 px
     }
     octx.drawImage(shapeCanvas, 0, 0);
-    sprites[key] = out;
+    out = sprites[key] = frozen(out);
     return out;
   }
 
@@ -1011,7 +1020,7 @@ var Atlas = (function () {
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     ctx.fillText("\u2696", 12, -11.5);
-    sprites[key] = out;
+    out = sprites[key] = frozen(out);
     return out;
   }
 
@@ -1054,6 +1063,7 @@ var Atlas = (function () {
     ctx.font = (bold ? "bold " : "") + LABEL_FONT;
     ctx.textBaseline = "middle";
     ctx.fillText(placeInfo[dot.id].name, m + LABEL_PAD, m + LABEL_H / 2 + 0.5);
+    out = frozen(out);
     out.dpr = dpr;
     out.w = w + 2 * m;
     out.h = LABEL_H + 2 * m;
