@@ -739,9 +739,13 @@ var Atlas = (function () {
     _paint: function (list, region) {
       var ctx = this._ctx, s = this._scale, o = this._origin;
       var byLook = { plain: [], faded: [], traced: [] };
+      // `_box(arc).intersects(region)` in plain numbers: no objects made per arc (there
+      // are thousands, every frame a scrub changes them).
+      var x0 = (region.min.x + o.x - ARC_PAD) / s, x1 = (region.max.x + o.x + ARC_PAD) / s;
+      var y0 = (region.min.y + o.y - ARC_PAD) / s, y1 = (region.max.y + o.y + ARC_PAD) / s;
       for (var i = 0; i < list.length; i++) {
         var arc = list[i], look = arcLook(arc);
-        if (look && this._box(arc).intersects(region)) byLook[look].push(arc);
+        if (look && arc.maxX >= x0 && arc.minX <= x1 && arc.maxY >= y0 && arc.minY <= y1) byLook[look].push(arc);
       }
       ctx.lineCap = "round";
       ctx.lineJoin = "round";
