@@ -200,6 +200,18 @@ def test_unpaired_surrogates(tmp_path: Path, key: str) -> None:
         load_dataset(path)
 
 
+def test_unpaired_surrogate_in_a_key(tmp_path: Path) -> None:
+    """A key holding an unpaired surrogate is reported like any other; the document never
+    reaches the compiled validator, which crashed the process on one (where it raises on
+    such a value). Found by tests/fuzz_loader.py."""
+    doc = minimal_dataset()
+    path = write_dataset(tmp_path, doc)
+    text = json.dumps(doc).replace('"title": ', '"\\ud800": 1, "title": ', 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"key '\\ud800': contains an unpaired surrogate"):
+        load_dataset(path)
+
+
 @pytest.mark.parametrize(
     ("text_of", "walked"),
     [
