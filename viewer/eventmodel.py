@@ -46,9 +46,10 @@ class EventTableModel(QAbstractTableModel):
         self._happened = 0
         self._bold = QFont()
         self._bold.setBold(True)
-        self._future = QBrush(QColor("#9a9184"))
+        self.future_brush = QBrush(QColor("#9a9184"))  # the text of rows still to come
         self._traced: set[int] = set()
-        self._trace_brush = QBrush(QColor("#fde7d6"))
+        self.trace_brush = QBrush(QColor("#fde7d6"))  # the rows of a traced chain
+        self._swatches: dict[str, QColor] = {}
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.events)
@@ -70,23 +71,15 @@ class EventTableModel(QAbstractTableModel):
             return None
         row = index.row()
         if role == _DISPLAY:
-            col = index.column()
-            if col == 0:
-                return self._when_text(row)
-            if col == 2:
-                event = self.events[row]
-                return event.title + " ⚖" if event.has_disagreement else event.title
-            return None
+            return self.cell_text(row, index.column()) or None
         if role == _FONT:
             return self._bold if row in self._current else None
         if role == _FOREGROUND:
-            return self._future if row >= self._happened else None
+            return self.future_brush if row >= self._happened else None
         if role == _BACKGROUND:
-            return self._trace_brush if row in self._traced else None
+            return self.trace_brush if row in self._traced else None
         if role == _DECORATION:
-            if index.column() != 1:
-                return None
-            return QColor(category_style(self.events[row].category).color)
+            return self.swatch_color(row) if index.column() == 1 else None
         if role == self.EventIdRole:
             return self.events[row].id
         if role == _TOOLTIP:
@@ -100,6 +93,29 @@ class EventTableModel(QAbstractTableModel):
             event = self.events[row]
             return f"{self._when_text(row)}, {category_style(event.category).label}, {event.title}"
         return None
+
+    # What EventListDelegate paints, read without going through `data` (see there).
+    def cell_text(self, row: int, column: int) -> str:
+        """The text of a cell: the time (column 0), the title (2), nothing (1)."""
+        if column == 0:
+            return self._when_text(row)
+        if column == 2:
+            event = self.events[row]
+            return event.title + " ⚖" if event.has_disagreement else event.title
+        return ""
+
+    def row_look(self, row: int) -> tuple[bool, bool, bool]:
+        """(current: bold text, still to come: grey text, in the traced chain: warm
+        background) for a row."""
+        return row in self._current, row >= self._happened, row in self._traced
+
+    def swatch_color(self, row: int) -> QColor:
+        """The colour of the row's category (the swatch in column 1)."""
+        color = category_style(self.events[row].category).color
+        swatch = self._swatches.get(color)
+        if swatch is None:
+            swatch = self._swatches[color] = QColor(color)
+        return swatch
 
     def _when_text(self, row: int) -> str:
         when = self._when[row]
@@ -144,6 +160,7 @@ class EventFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._visible: frozenset[str] | None = None
+        self._rows: list[int] | None = None  # the source row of each row shown (None: all)
         # Only `set_visible` changes which rows pass. Left dynamic, every restyle of the
         # rows a slider move crosses re-filtered them all (12,000 calls a move at 100,000).
         self.setDynamicSortFilter(False)
@@ -151,7 +168,19 @@ class EventFilterProxy(QSortFilterProxyModel):
     def set_visible(self, event_ids: frozenset[str] | None) -> None:
         self.beginFilterChange()
         self._visible = event_ids
+        model = self.sourceModel()
+        assert isinstance(model, EventTableModel)
+        self._rows = (
+            None
+            if event_ids is None
+            else [row for row, event in enumerate(model.events) if event.id in event_ids]
+        )
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def source_row(self, row: int) -> int:
+        """The source row shown as `row`: what `mapToSource` says, without the calls into
+        the Python model that it makes (the list's delegate asks for every cell)."""
+        return row if self._rows is None else self._rows[row]
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if self._visible is None:

@@ -37,6 +37,7 @@ from .dataset import load_dataset
 from .detailpanel import DetailPanel
 from .disagreements import DisagreementsView
 from .errors import DatasetError
+from .eventdelegate import EventListDelegate
 from .eventmodel import EventFilterProxy, EventTableModel
 from .filterbar import FilterBar
 from .filters import EventFilter, visible_events
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
             label.setAutoFillBackground(True)
 
         self.list_view.setModel(self.proxy)
+        self.list_view.setItemDelegate(EventListDelegate(self.proxy, self.model, self.list_view))
         self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
