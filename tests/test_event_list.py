@@ -117,3 +117,33 @@ def test_markup_in_titles_is_painted_as_text(qtbot: Any, tmp_path: Any) -> None:
         assert window.model.cell_text(0, 2).startswith("<b>Bold?</b> &amp; <img")
     finally:
         close_window(qtbot, window)
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("column", [0, 2])
+def test_focused_selected_cell_looks_as_qt_paints_it(
+    qtbot: Any, real_window: Any, column: int
+) -> None:
+    """The selected cell with the keyboard in the list (its focus frame), painted by
+    each delegate into an image of its own: the same pixels."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+    view = real_window.list_view
+    index = view.model().index(3, column)
+    width, height = view.columnWidth(column), view.rowHeight(3)
+
+    def painted(delegate: Any) -> Any:
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = QRect(0, 0, width, height)
+        option.state |= QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(0xFFFFFFFF)
+        painter = QPainter(image)
+        delegate.paint(painter, option, index)
+        painter.end()
+        return image
+
+    assert painted(view.itemDelegate()) == painted(QStyledItemDelegate(view))

@@ -26,12 +26,23 @@ from .eventmodel import EventFilterProxy, EventTableModel
 
 #: Shaped texts kept (a few screens of rows in each weight and width).
 TEXT_CACHE = 4000
+# Looked up once: each enum member lookup and each operation on a PySide6 flag costs about
+# half a microsecond, and `paint` runs for every cell of every repaint.
 _ELIDE_RIGHT = Qt.TextElideMode.ElideRight
-_SELECTED = QStyle.StateFlag.State_Selected
-_HAS_FOCUS = QStyle.StateFlag.State_HasFocus
-_ENABLED = QStyle.StateFlag.State_Enabled
-_ACTIVE = QStyle.StateFlag.State_Active
+_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
+_FOCUS_RECT = QStyle.PrimitiveElement.PE_FrameFocusRect
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_HAS_FOCUS = QStyle.StateFlag.State_HasFocus.value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
 _FOCUS_FRAME = QStyle.StateFlag.State_KeyboardFocusChange | QStyle.StateFlag.State_Item
+_NORMAL, _INACTIVE, _DISABLED = (
+    QPalette.ColorGroup.Normal,
+    QPalette.ColorGroup.Inactive,
+    QPalette.ColorGroup.Disabled,
+)
+_TEXT, _HIGHLIGHTED_TEXT = QPalette.ColorRole.Text, QPalette.ColorRole.HighlightedText
+_HIGHLIGHT, _WINDOW = QPalette.ColorRole.Highlight, QPalette.ColorRole.Window
 
 
 class EventListDelegate(QStyledItemDelegate):
@@ -59,13 +70,13 @@ class EventListDelegate(QStyledItemDelegate):
             self._margin = (
                 style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
             )
-        state = option.state
+        state = option.state.value
         bold, future, traced = model.row_look(row)
         if traced:
             option.backgroundBrush = model.trace_brush
         # Selection and background as Qt's delegate paints them (the alternate rows'
         # colour is already painted by the view).
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        style.drawPrimitive(_PANEL, option, painter, widget)
         rect = option.rect
         margin = self._margin
         column = index.column()
@@ -77,31 +88,33 @@ class EventListDelegate(QStyledItemDelegate):
             text = model.cell_text(row, column)
             width = rect.width() - 2 * margin
             if text and width > 0:
-                self._draw_text(painter, option, text, bold, width, future)
+                self._draw_text(painter, option, rect, state, text, bold, width, future)
         if state & _HAS_FOCUS:
             focus = QStyleOptionFocusRect()
             focus.rect = rect
-            focus.state = (
-                state | QStyle.StateFlag.State_KeyboardFocusChange | QStyle.StateFlag.State_Item
-            )
+            focus.palette = option.palette
+            focus.state = option.state | _FOCUS_FRAME
             focus.backgroundColor = option.palette.color(
-                QPalette.ColorRole.Highlight if state & _SELECTED else QPalette.ColorRole.Window
+                _HIGHLIGHT if state & _SELECTED else _WINDOW
             )
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter, widget)
+            style.drawPrimitive(_FOCUS_RECT, focus, painter, widget)
 
     def _draw_text(
         self,
         painter: QPainter,
         option: QStyleOptionViewItem,
+        rect: QRect,
+        state: int,
         text: str,
         bold: bool,
         width: int,
         future: bool,
     ) -> None:
+        font = option.font
         fonts = self._fonts
-        if fonts is None or fonts[0] != option.font:
-            regular = QFont(option.font)
-            heavy = QFont(option.font)
+        if fonts is None or fonts[0] != font:
+            regular = QFont(font)
+            heavy = QFont(font)
             heavy.setBold(True)
             fonts = self._fonts = (regular, heavy, QFontMetricsF(regular), QFontMetricsF(heavy))
             self._texts.clear()
@@ -116,22 +129,12 @@ class EventListDelegate(QStyledItemDelegate):
             if len(self._texts) >= TEXT_CACHE:
                 self._texts.clear()
             self._texts[key] = shaped
-        palette = option.palette
-        state = option.state
-        group = (
-            QPalette.ColorGroup.Disabled
-            if not state & _ENABLED
-            else QPalette.ColorGroup.Normal
-            if state & _ACTIVE
-            else QPalette.ColorGroup.Inactive
-        )
-        if state & _SELECTED:
-            painter.setPen(palette.color(group, QPalette.ColorRole.HighlightedText))
-        elif future:
-            painter.setPen(self._model.future_brush.color())
+        if state & _SELECTED or not future:
+            group = _DISABLED if not state & _ENABLED else _NORMAL if state & _ACTIVE else _INACTIVE
+            role = _HIGHLIGHTED_TEXT if state & _SELECTED else _TEXT
+            painter.setPen(option.palette.color(group, role))
         else:
-            painter.setPen(palette.color(group, QPalette.ColorRole.Text))
+            painter.setPen(self._model.future_brush.color())
         painter.setFont(fonts[1] if bold else fonts[0])
-        rect = option.rect
         top = rect.y() + (rect.height() - shaped.size().height()) / 2
         painter.drawStaticText(QPointF(rect.x() + self._margin, top), shaped)
