@@ -185,14 +185,27 @@ def run_js(qtbot: Any, window: Any, script: str) -> Any:
 
 def move_and_wait(qtbot: Any, window: Any, moment: Any) -> dict[str, Any]:
     """Move time and wait until the page confirms it applied that very state; returns the
-    page's answer. Several updates may be in flight: wait for the last one sent."""
-    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-        assert window.time_state.set_moment(moment)
-    while blocker.args[0]["seq"] != window._seq:
-        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-            pass
-    state: dict[str, Any] = blocker.args[0]
-    return state
+    page's answer."""
+    return wait_applied(qtbot, window, lambda: window.time_state.set_moment(moment))
+
+
+def wait_applied(qtbot: Any, window: Any, act: Any) -> dict[str, Any]:
+    """Do `act` (which must send the map a state) and wait until the page confirms the
+    last state sent; returns the page's answer. Several updates may be in flight, and
+    their confirmations can arrive together: every one is recorded as it comes, so none
+    is missed between two waits."""
+    seen: dict[int, dict[str, Any]] = {}
+
+    def record(state: dict[str, Any]) -> None:
+        seen[state["seq"]] = state
+
+    window.map_view.updateApplied.connect(record)
+    try:
+        assert act() is not False
+        qtbot.waitUntil(lambda: window._seq in seen, timeout=10_000)
+    finally:
+        window.map_view.updateApplied.disconnect(record)
+    return seen[window._seq]
 
 
 def page_query(qtbot: Any, window: Any) -> dict[str, Any]:

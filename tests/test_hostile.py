@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, close_window, minimal_dataset, run_js, show_until_ready, write_dataset
+from conftest import (
+    REPO,
+    close_window,
+    minimal_dataset,
+    run_js,
+    show_until_ready,
+    wait_applied,
+    write_dataset,
+)
 
 from viewer.dataset import MAX_DEPTH, load_dataset
 from viewer.errors import DatasetError
@@ -777,11 +785,7 @@ def hostile_window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
 
 def go_to(qtbot: Any, window: Any, event_id: str) -> None:
     event = window.index.by_id[event_id]
-    with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-        window.time_state.go_to_event(event)
-    while blocker.args[0]["seq"] != window._seq:
-        with qtbot.waitSignal(window.map_view.updateApplied, timeout=10_000) as blocker:
-            pass
+    wait_applied(qtbot, window, lambda: window.time_state.go_to_event(event))
 
 
 DOM_REPORT = """
