@@ -111,6 +111,10 @@ def print_report(r: dict[str, Any]) -> None:
         print("\nOther processes were busy meanwhile (cores on average; 0 = quiet machine):")
         for name, v in busy:
             print(f"  {name}: {v['other_cpu_cores']:.2f}")
+    speeds = [(k, v["speed_ms"]) for k, v in r["load"].items() if "speed_ms" in v]
+    if speeds:
+        print("\nHow fast the machine ran (ms for a fixed piece of Python work; lower = faster):")
+        print("  " + ", ".join(f"{name} {ms:.1f}" for name, ms in speeds))
     for name, error in r["errors"].items():
         print(f"\nERROR in {name}: {error}")
     print(f"\ntotal {r['total_seconds']:.0f} s")

@@ -11,7 +11,10 @@ breaks or times out is recorded as such and the others still run.
 
 How busy the rest of the machine was is recorded next to each step (`other_cpu_cores`):
 on a small shared machine, compare runs only when it is near zero. CPU time per move
-(`cpu_ms_per_move`) is much less sensitive to that than wall-clock latency.
+(`cpu_ms_per_move`) is much less sensitive to that than wall-clock latency. So is how
+fast the machine itself ran (`speed_ms`: a fixed piece of Python work, timed before and
+after each step): the VM this was written on ran the same work 1.6-1.8 times faster in
+one hour than in the hour before, with the same background load.
 
 To compare a variant, run the same steps with something changed in the app's
 environment, e.g. `--env QT_QUICK_BACKEND=software --skip cold --skip exit --skip bundle`
@@ -140,6 +143,21 @@ def _own_cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def speed_ms() -> float:
+    """Milliseconds for a fixed piece of pure-Python work, the best of 5 (the least
+    disturbed): lower is a faster machine at that moment. About 0.1 s in all."""
+
+    def work() -> float:
+        start = time.perf_counter()
+        table: dict[int, int] = {}
+        for i in range(60_000):
+            table[i % 977] = table.get(i % 977, 0) + i * i
+        sorted(str(v) for v in table.values())
+        return time.perf_counter() - start
+
+    return min(work() for _ in range(5)) * 1e3
+
+
 @contextmanager
 def load_meter(record: dict[str, Any]) -> Iterator[None]:
     """Wall time of the block, and how busy the rest of the machine was meanwhile.
@@ -147,7 +165,9 @@ def load_meter(record: dict[str, Any]) -> Iterator[None]:
     `other_cpu_cores`: CPU used by processes neither ours nor an X server, in cores on
     average: near zero on a quiet machine, 1.0 = a whole core taken by someone else.
     `display_cpu_cores`: the X servers' share (Xvfb draws our window).
+    `speed_ms`: `speed_ms()` before and after the block, averaged.
     """
+    speed0 = speed_ms()
     busy0, own0, x0 = _machine_busy_seconds(), _own_cpu_seconds(), _x_server_cpu_seconds()
     wall0 = time.perf_counter()
     try:
@@ -159,6 +179,7 @@ def load_meter(record: dict[str, Any]) -> Iterator[None]:
         record["wall_s"] = wall
         record["other_cpu_cores"] = max(0.0, other / wall)
         record["display_cpu_cores"] = display / wall
+        record["speed_ms"] = (speed0 + speed_ms()) / 2
 
 
 def machine_info() -> dict[str, Any]:

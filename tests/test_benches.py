@@ -43,6 +43,8 @@ def test_quick_benchmark_runs_every_step(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
     assert results["errors"] == {}, results["errors"]
+    assert all(step["speed_ms"] > 0 for step in results["load"].values())
+    assert "How fast the machine ran" in proc.stdout
     assert elapsed < QUICK_LIMIT_S, f"--quick took {elapsed:.0f} s (load: {results['load']})"
 
     machine = results["machine"]
