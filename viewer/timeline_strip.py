@@ -970,8 +970,7 @@ class TimelineStrip(QWidget):
         g = self._g
         p.save()
         p.setClipRect(QRectF(g.x0, 0, g.x1 - g.x0, self.height()))
-        for i in self._emphasised():
-            self._paint_item_emphasis(p, i, strong=True)
+        self._paint_strong(p, g, self._emphasised())
         if self._hover is not None and self._hover[0] == "item":
             self._paint_item_emphasis(p, self._hover[1], strong=False)
         p.restore()
@@ -984,6 +983,30 @@ class TimelineStrip(QWidget):
             p.setPen(QPen(_alpha(self.palette().color(QPalette.ColorRole.Highlight), 0.8), 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 5, 5)
+
+    def _paint_strong(self, p: QPainter, g: _Geometry, items: list[int]) -> None:
+        """The strong emphasis of `items`, as `_paint_item_emphasis` paints it, with the
+        geometry looked up once for all of them (hundreds a move at 100,000 events: the
+        per-item lookups were half the strip's time). Ticks keep their own painter."""
+        vs, ve = self._view
+        x0, span, duration = g.x0, g.x1 - g.x0, ve - vs
+        lo_x, hi_x = g.x0 - 12.0, g.x1 + 12.0
+        top0, step, height = g.lanes_top, g.lane_h + g.lane_gap, g.lane_h - 1.0
+        starts, ends, lanes = self._starts, self._draw_end, self._lane
+        for i in items:
+            lane = lanes[i]
+            if lane < 0:
+                self._paint_item_emphasis(p, i, strong=True)
+                continue
+            s, e = starts[i], ends[i]
+            if e < vs or s > ve:
+                continue
+            x = x0 + (s - vs) * span / duration  # as xAt
+            a = max(x, lo_x)
+            b = min(max(x0 + (e - vs) * span / duration, x + 2.0), hi_x)
+            top = top0 + lane * step + 0.5
+            sprite = self._emphasis_sprite(i, round(b - a - 1.0), height)
+            p.drawPixmap(QPointF(a + 0.5 - _GLOW, top - _GLOW), sprite)
 
     def _emphasised(self) -> list[int]:
         """The highlighted items to emphasise, in drawing order: those in view. When there
