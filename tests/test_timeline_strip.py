@@ -645,3 +645,16 @@ def test_many_highlighted_items_emphasise_what_shows(qtbot: QtBot) -> None:
     lit = widget.grab().toImage()
     assert time.perf_counter() - started < 1.0
     assert lit != plain
+
+    # Painted in one go (`_paint_strong`), the emphases look as painted one by one.
+    def one_by_one(p: Any, g: Any, indices: list[int]) -> None:
+        for i in indices:
+            widget._paint_item_emphasis(p, i, strong=True)
+
+    widget._paint_strong = one_by_one  # type: ignore[method-assign]
+    for view in (CORE, (CORE[0] + 2.25 * DAY, CORE[0] + 4.5 * DAY)):
+        widget.setRange(*view)
+        del widget._paint_strong
+        fast = widget.grab().toImage()
+        widget._paint_strong = one_by_one  # type: ignore[method-assign]
+        assert fast == widget.grab().toImage()
