@@ -952,7 +952,7 @@ var Atlas = (function () {
     return off.transferToImageBitmap();
   }
 
-  var sprites = {};   // look key -> canvas
+  var sprites = {};   // look key -> ImageBitmap (see frozen)
 
   /* A marker's picture at devicePixelRatio `dpr`: its shape in its colour (or the
    * faint grey of the future), white border and dark ring for the box shapes, a soft
