@@ -199,3 +199,23 @@ def trace_ok(window: MainWindow, state: dict[str, Any], on_page: set[str]) -> bo
     links = window.dataset.links
     within = {f"{k.cause}>{k.effect}" for k in links if k.cause in chain and k.effect in chain}
     return traced == shown(state) & within & on_page and bool(traced)
+
+
+def test_arcs_canvas_covers_only_the_arcs(qtbot: QtBot, small: MainWindow) -> None:
+    """The canvas is as large as what it draws (each frame the browser copies a changed
+    canvas whole): one arc's canvas is a small part of the map, and the arc is on it."""
+    move_and_wait(qtbot, small, datetime(2020, 1, 1, 12, tzinfo=BAGHDAD))
+    settle(qtbot, small)
+    sizes = json.loads(
+        run_js(
+            qtbot,
+            small,
+            """JSON.stringify((function () {
+              var c = document.querySelector("canvas.atlas-arcs").getBoundingClientRect();
+              var m = document.querySelector(".leaflet-container").getBoundingClientRect();
+              return { canvas: c.width * c.height, map: m.width * m.height };
+            })())""",
+        )
+    )
+    assert 0 < sizes["canvas"] < sizes["map"] / 4, sizes
+    assert pixels(qtbot, small, LINK, 6)["alpha"] > 100
