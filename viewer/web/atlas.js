@@ -755,9 +755,7 @@ var Atlas = (function () {
             var box = self._box(arc);
             region = region ? region.extend(box.min).extend(box.max) : box;
           });
-          region = view.intersects(region) ? L.bounds(
-            [Math.max(region.min.x, view.min.x), Math.max(region.min.y, view.min.y)],
-            [Math.min(region.max.x, view.max.x), Math.min(region.max.y, view.max.y)]) : null;
+          region = within(region, view);
           if (!region) return;
           var area = region.getSize(), whole = view.getSize();
           if (area.x * area.y > 0.6 * whole.x * whole.y) region = null;   // cheaper whole
