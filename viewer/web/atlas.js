@@ -764,16 +764,16 @@ var Atlas = (function () {
       // In layer points, as Leaflet's own layers (crisp at any devicePixelRatio).
       ctx.setTransform(dpr, 0, 0, dpr, -view.min.x * dpr, -view.min.y * dpr);
       ctx.save();
-      var within = region || view;
+      var clip = region || view;
       if (!only) {
         if (region) {
           ctx.beginPath();
           ctx.rect(region.min.x, region.min.y, region.max.x - region.min.x, region.max.y - region.min.y);
           ctx.clip();
         }
-        ctx.clearRect(within.min.x, within.min.y, within.max.x - within.min.x, within.max.y - within.min.y);
+        ctx.clearRect(clip.min.x, clip.min.y, clip.max.x - clip.min.x, clip.max.y - clip.min.y);
       }
-      this._paint(only || arcList, within);
+      this._paint(only || arcList, clip);
       ctx.restore();
     },
 
