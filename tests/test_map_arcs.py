@@ -219,3 +219,42 @@ def test_arcs_canvas_covers_only_the_arcs(qtbot: QtBot, small: MainWindow) -> No
     )
     assert 0 < sizes["canvas"] < sizes["map"] / 4, sizes
     assert pixels(qtbot, small, LINK, 6)["alpha"] > 100
+
+
+def test_arcs_going_one_at_a_time_are_cleared(qtbot: QtBot, real_window: MainWindow) -> None:
+    """Stepping back past one effect at a time takes one arc off: the canvas clears and
+    redraws only that arc's region (ArcCanvas._draw's partial path), without an error
+    on the page (a broken helper there once failed only in the packaged self-test)."""
+    errors: list[str] = []
+    real_window.map_view.page().jsError.connect(errors.append)  # type: ignore[attr-defined]
+    on_page = set(settle(qtbot, real_window)["links"])
+    end = real_window.dataset.core_end
+    move_and_wait(qtbot, real_window, end)
+    state = settle(qtbot, real_window)
+    by_id = real_window.index.by_id
+    starts = sorted(
+        {
+            by_id[link.effect].start
+            for link in real_window.dataset.links
+            if f"{link.cause}>{link.effect}" in shown(state)
+        }
+    )
+    assert len(starts) >= 4
+    cleared = 0
+    for start in reversed(starts[-3:]):
+        gone = {
+            f"{link.cause}>{link.effect}"
+            for link in real_window.dataset.links
+            if by_id[link.effect].start == start and f"{link.cause}>{link.effect}" in on_page
+        }
+        assert all(pixels(qtbot, real_window, arc, 1)["alpha"] > 100 for arc in gone)
+        moment = start - timedelta(minutes=1)
+        move_and_wait(qtbot, real_window, moment)
+        state = settle(qtbot, real_window)
+        assert shown(state) == expected_arcs(real_window, moment, on_page)
+        for arc in gone:  # nothing left where it was, unless another arc passes there
+            if arc_at(qtbot, real_window, *middle(qtbot, real_window, arc)) is None:
+                assert pixels(qtbot, real_window, arc, 1)["alpha"] == 0, arc
+                cleared += 1
+    assert cleared
+    assert errors == []
