@@ -10,6 +10,7 @@ popup and reaches Python, and that the real dataset is unchanged.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from pytestqt.qtbot import QtBot
 from benches.synth import generate
 from viewer.dataset import load_dataset
 from viewer.filters import EventFilter
+from viewer.pageconfig import draws_area
 from viewer.window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -134,6 +136,74 @@ def test_clicking_a_drawn_place_opens_its_popup(qtbot: QtBot, many: MainWindow) 
     assert blocker.args == [clicked]
     popup = run_js(qtbot, many, "document.querySelector('.atlas-popup-title').textContent")
     assert popup == many.dataset.place(clicked).name
+
+
+#: The areas' canvas at a container point: the largest alpha within 2 pixels, and the
+#: sizes of the canvas and of the map (CSS pixels).
+AREA_PIXELS = """
+(function (x, y) {
+  var canvas = document.querySelector(".leaflet-atlasAreas-pane canvas");
+  var box = canvas.getBoundingClientRect(), map = document.querySelector(".leaflet-container");
+  var frame = map.getBoundingClientRect(), k = canvas.width / box.width, most = 0;
+  var cx = Math.round((frame.left + x - box.left) * k);
+  var cy = Math.round((frame.top + y - box.top) * k);
+  if (cx >= 2 && cy >= 2 && cx < canvas.width - 2 && cy < canvas.height - 2) {
+    var data = canvas.getContext("2d").getImageData(cx - 2, cy - 2, 5, 5).data;
+    for (var i = 3; i < data.length; i += 4) most = Math.max(most, data[i]);
+  }
+  return JSON.stringify({ alpha: most, canvas: box.width * box.height,
+                          map: frame.width * frame.height });
+})(%f, %f)
+"""
+
+
+def test_areas_are_drawn_on_a_canvas_of_their_own_size(qtbot: QtBot, many: MainWindow) -> None:
+    """Areas (places known only roughly) are drawn by Leaflet's canvas renderer on a
+    canvas cut to the areas, not to the view: drawn where they are, after a zoom, after
+    being filtered out and back, and a click inside one opens its place."""
+    errors: list[str] = []
+    many.map_view.page().jsError.connect(errors.append)  # type: ignore[attr-defined]
+    state = settle(qtbot, many)
+    whole = json.loads(run_js(qtbot, many, AREA_PIXELS % (0, 0)))
+    assert 0 < whole["canvas"] < whole["map"], whole  # the view's was 1.44 times the map
+    areas = [p for p in many.dataset.places if draws_area(p.radius_m)]
+    place = max(areas, key=lambda p: p.radius_m)
+    # As first shown (every area added after the canvas was made): the area is drawn.
+    assert state["places"][place.id]["onScreen"]
+    at = json.loads(run_js(qtbot, many, f"Atlas.placePoint({json.dumps(place.id)})"))
+    assert json.loads(run_js(qtbot, many, AREA_PIXELS % (at["x"], at["y"])))["alpha"] > 0
+    # Zoomed so that the area is about 100 pixels across its radius.
+    metres_per_pixel = 100 / place.radius_m
+    zoom = int(math.log2(156_543 * math.cos(math.radians(place.lat)) * metres_per_pixel))
+    assert run_js(qtbot, many, f"Atlas.setView({place.lat}, {place.lon}, {zoom})") is True
+    settle(qtbot, many)
+    at = json.loads(run_js(qtbot, many, f"Atlas.placePoint({json.dumps(place.id)})"))
+    inside = (at["x"] + 30, at["y"] + 30)  # off the marker, within the circle
+    assert json.loads(run_js(qtbot, many, AREA_PIXELS % inside))["alpha"] > 0
+    # A click there reaches the area (Leaflet's own hit test), and Python.
+    click = """(function (x, y) {
+      var frame = document.querySelector(".leaflet-container").getBoundingClientRect();
+      var target = document.elementFromPoint(frame.left + x, frame.top + y);
+      target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true,
+        view: window, clientX: frame.left + x, clientY: frame.top + y }));
+      return target.tagName;
+    })(%f, %f)"""
+    with qtbot.waitSignal(many.map_view.bridge.clicked, timeout=10_000) as blocker:
+        assert run_js(qtbot, many, click % inside) == "CANVAS"
+    assert blocker.args == [place.id]
+    # Filtered out, it is no longer drawn; back, it is drawn again.
+    shown_by_place = {e.category for e in many.index.events if place.id in e.places}
+    others = {e.category for e in many.index.events} - shown_by_place
+    assert others
+    many.set_filter(EventFilter(categories=frozenset(others)))
+    settle(qtbot, many)
+    assert json.loads(run_js(qtbot, many, AREA_PIXELS % inside))["alpha"] == 0
+    many.set_filter(EventFilter())
+    settle(qtbot, many)
+    assert run_js(qtbot, many, f"Atlas.setView({place.lat}, {place.lon}, {zoom})") is True
+    settle(qtbot, many)
+    assert json.loads(run_js(qtbot, many, AREA_PIXELS % inside))["alpha"] > 0
+    assert errors == []
 
 
 def test_real_dataset_keeps_dom_markers(qtbot: QtBot) -> None:

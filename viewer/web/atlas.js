@@ -710,6 +710,77 @@ var Atlas = (function () {
                     [Math.min(box.max.x, view.max.x), Math.min(box.max.y, view.max.y)]);
   }
 
+  /* The areas' layer: Leaflet's own canvas renderer (it draws the circles and finds the
+   * clicked one), with its canvas cut down as AtlasCanvas's: to the areas' boxes, inside
+   * a box that L.Renderer places over the view. View-sized, it was the largest of the
+   * page's three canvases, copied whole on every frame that restyled an area. */
+  var AreaCanvas = L.Canvas.extend({
+    _initContainer: function () {
+      L.Canvas.prototype._initContainer.call(this);   // the canvas, and the mouse on it
+      this._canvas = this._container;
+      this._container = L.DomUtil.create("div", "atlas-canvas-box");
+      this._container.appendChild(this._canvas);
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      var view = this._bounds, dpr = window.devicePixelRatio || 1, box = null, canvas = this._canvas;
+      for (var id in this._layers) {
+        var b = this._layers[id]._pxBounds;
+        if (b) box = box ? box.extend(b.min).extend(b.max) : L.bounds(b.min, b.max);
+      }
+      box = within(box && L.bounds(box.min.subtract([AREA_PAD, AREA_PAD]), box.max.add([AREA_PAD, AREA_PAD])), view);
+      var area = box ? L.bounds(box.min.floor(), box.max.ceil()) : L.bounds(view.min, view.min.add([1, 1]));
+      var size = area.getSize();
+      L.DomUtil.setPosition(this._container, view.min);
+      L.DomUtil.setPosition(canvas, area.min.subtract(view.min));
+      canvas.width = Math.max(1, Math.round(size.x * dpr));   // which clears it
+      canvas.height = Math.max(1, Math.round(size.y * dpr));
+      canvas.style.width = Math.max(1, size.x) + "px";
+      canvas.style.height = Math.max(1, size.y) + "px";
+      this._ctx.setTransform(dpr, 0, 0, dpr, -area.min.x * dpr, -area.min.y * dpr);
+      this._area = area;
+      this.fire("update");
+    },
+
+    /* An area restyled or added outside the canvas: the canvas is sized again (which
+     * clears it) before the next drawing, and drawn whole. */
+    _requestRedraw: function (layer) {
+      var shown = this._bounds && within(layer._pxBounds, this._bounds), area = this._area;
+      if (area && shown && !(area.contains(shown.min) && area.contains(shown.max))) this._stale = true;
+      L.Canvas.prototype._requestRedraw.call(this, layer);
+    },
+
+    _redraw: function () {
+      if (this._stale && this._map) {
+        this._stale = false;
+        this._redrawRequest = null;
+        this._update();   // sized, then every area drawn ('update')
+        return;
+      }
+      L.Canvas.prototype._redraw.call(this);
+    },
+
+    _clear: function () {
+      if (this._redrawBounds) {
+        L.Canvas.prototype._clear.call(this);
+        return;
+      }
+      this._ctx.save();
+      this._ctx.setTransform(1, 0, 0, 1, 0, 0);
+      this._ctx.clearRect(0, 0, this._canvas.width, this._canvas.height);
+      this._ctx.restore();
+    },
+
+    _destroyContainer: function () {
+      L.Canvas.prototype._destroyContainer.call(this);
+      delete this._canvas;
+      delete this._area;
+    }
+  });
+  var AREA_PAD = 2;   // pixels around an area's box that its outline may reach
+
   /* The arcs' layer: one canvas in a pane of its own, above the overlays (land, areas,
    * town dots) and below the town names and the markers, never catching the mouse. */
   var ArcCanvas = AtlasCanvas.extend({
@@ -1583,7 +1654,7 @@ var Atlas = (function () {
       if (many) {
         placeCanvas = new PlaceCanvas().addTo(reg.map);
         if (!reg.map.getPane("atlasAreas")) reg.map.createPane("atlasAreas");
-        areaCanvas = L.canvas({ pane: "atlasAreas", padding: 0.1 });
+        areaCanvas = new AreaCanvas({ pane: "atlasAreas", padding: 0.1 });
       }
       config.places.forEach(function (info) {
         var id = info.id;
