@@ -578,9 +578,13 @@ var Atlas = (function () {
   // another zoom are these times 2^dz, so the curve there is the same one, scaled.
   var ARC_ZOOM = 6;
 
+  // Dashes have square ends: with round ones (each 1 pixel longer at both ends) the
+  // browser took 1.4 times as long to draw dashed arcs (a page drawing 150 of them, best
+  // of 15: 19.3 -> 14.1 ms). Dashes of 8 and gaps of 3 pixels look as round 6 and 5 did.
+  // Dashing is what costs: the same arcs solid took 6.9 ms.
   var ARC_LOOKS = {     // head: [length, width] of the arrowhead, in pixels
-    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dash: [6, 5], head: [10, 10], headOpacity: 1 },
-    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dash: [6, 5], head: [10, 10], headOpacity: 0.3 },
+    plain: { color: "#5b4a8a", weight: 2, opacity: 0.75, dash: [8, 3], head: [10, 10], headOpacity: 1 },
+    faded: { color: "#5b4a8a", weight: 2, opacity: 0.25, dash: [8, 3], head: [10, 10], headOpacity: 0.3 },
     traced: { color: "#c2410c", weight: 4, opacity: 0.95, dash: [], head: [13, 14], headOpacity: 1 }
   };
   var LOOK_ORDER = ["faded", "plain", "traced"];   // the traced chain on top
@@ -861,13 +865,13 @@ var Atlas = (function () {
         var arc = list[i], look = arcLook(arc);
         if (look && arc.maxX >= x0 && arc.minX <= x1 && arc.maxY >= y0 && arc.minY <= y1) byLook[look].push(arc);
       }
-      ctx.lineCap = "round";
       ctx.lineJoin = "round";
       LOOK_ORDER.forEach(function (name) {
         var arcsOfLook = byLook[name], look = ARC_LOOKS[name];
         if (!arcsOfLook.length) return;
         var heads = new Path2D();
         ctx.setLineDash(look.dash);
+        ctx.lineCap = look.dash.length ? "butt" : "round";
         ctx.lineWidth = look.weight;
         ctx.strokeStyle = ctx.fillStyle = look.color;
         ctx.globalAlpha = look.opacity;
