@@ -139,3 +139,30 @@ def _can_set_time_locale(name: str) -> bool:
         return False
     finally:
         locale.setlocale(locale.LC_TIME, saved)
+
+
+def test_place_queries_agree_with_snapshot(tmp_path: Path) -> None:
+    """The window tells each place's state from `current_at_place_t` and
+    `latest_at_place_t` alone (without the snapshot's set of every current event's
+    places): the same states as `snapshot`, at moments all over a synthetic dataset."""
+    from benches.synth import generate
+
+    index = TimeIndex(load_dataset(generate(3000, tmp_path, n_places=60)))
+    first, last = index.starts[0], max(index.ends)
+    for k in range(301):
+        t = first + (last - first) * k / 300 + (k % 7) * 997.0
+        moment = datetime.fromtimestamp(t, UTC)
+        snap = index.snapshot(moment)
+        for place in index.dataset.places:
+            current = index.current_at_place_t(place.id, t)
+            latest = index.latest_at_place_t(place.id, t)
+            state = (
+                PlaceState.CURRENT
+                if current is not None
+                else PlaceState.FUTURE
+                if latest is None
+                else PlaceState.PAST
+            )
+            assert state is snap.places[place.id], (moment, place.id)
+            assert current == index.current_at_place(place.id, moment)
+            assert latest == index.latest_at_place(place.id, moment)

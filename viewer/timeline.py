@@ -160,21 +160,28 @@ class TimeIndex:
 
     def latest_at_place(self, place_id: str, moment: datetime) -> Event | None:
         """The last event at `place_id` that started at or before `moment`."""
+        return self.latest_at_place_t(place_id, ts(moment))
+
+    def latest_at_place_t(self, place_id: str, t: float) -> Event | None:
+        """`latest_at_place` at UTC timestamp `t`."""
         starts = self._place_starts.get(place_id)
         if not starts:
             return None
-        i = bisect_right(starts, ts(moment))
-        return self.by_id[self._place_events[place_id][i - 1]] if i else None
+        i = bisect_right(starts, t)
+        return self.events[self._place_positions[place_id][i - 1]] if i else None
 
     def current_at_place(self, place_id: str, moment: datetime) -> Event | None:
         """The last (in `events` order) of the events current at `moment` that touch
         `place_id`. Walks back from the last event there that has started: the first that
         has not ended is the answer, and most often that is the first one looked at. It
         never looks at events elsewhere (there can be thousands current at once)."""
+        return self.current_at_place_t(place_id, ts(moment))
+
+    def current_at_place_t(self, place_id: str, t: float) -> Event | None:
+        """`current_at_place` at UTC timestamp `t`."""
         starts = self._place_starts.get(place_id)
         if not starts:
             return None
-        t = ts(moment)
         positions, ends = self._place_positions[place_id], self.ends
         i = bisect_right(starts, t) - 1
         # Only events that started within the longest duration can still be current.

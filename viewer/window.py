@@ -464,24 +464,26 @@ class MainWindow(QMainWindow):
         focus = self.time_state.focus
         if focus is not None:
             return focus
-        current = self.index.active_at(self.time_state.moment)
-        return current[-1] if current else None
+        current = self.index.active_positions(self.time_state.moment)
+        return self.index.events[current[-1]] if current else None
 
     def map_state(self) -> dict[str, Any]:
         """What every place should look like now (only what changed since the last call)."""
         moment = self.time_state.moment
-        snap = self.index.snapshot(moment)
+        t = ts(moment)
+        index = self.index
         focus = self.focused_event()
         places: dict[str, dict[str, Any]] = {}
+        # Place by place, as TimeIndex.snapshot defines the states (a current event there:
+        # current; else one that has started: past), without the set of places of every
+        # current event (thousands at 100,000 events; most of map_state's time).
         for place in self.dataset.places:
-            state = snap.places[place.id]
-            event: Event | None
-            if state is PlaceState.CURRENT:
-                event = self.index.current_at_place(place.id, moment)
-            elif state is PlaceState.PAST:
-                event = self.index.latest_at_place(place.id, moment)
+            event = index.current_at_place_t(place.id, t)
+            if event is not None:
+                state = PlaceState.CURRENT
             else:
-                event = None
+                event = index.latest_at_place_t(place.id, t)
+                state = PlaceState.FUTURE if event is None else PlaceState.PAST
             # An entry follows from the state and the event alone: built only when one of
             # them changed (at 100,000 events most places keep both from move to move).
             shows = (state, event.id if event else None)
@@ -495,10 +497,13 @@ class MainWindow(QMainWindow):
                 "title": event.title if event else "",
                 "when": self._when(event) if event else "",
             }
-        by_id = self.index.by_id
-        focus_places = (
-            list(focus.places) if focus else [p for i in snap.current for p in by_id[i].places]
-        )
+        if focus is not None:
+            focus_places = list(focus.places)
+        else:  # each place once (thousands of current events share a few hundred places)
+            events = index.events
+            focus_places = list(
+                dict.fromkeys(p for i in index.active_positions(moment) for p in events[i].places)
+            )
         self._seq += 1
         update: dict[str, Any] = {"seq": self._seq, "places": places, "focus": focus_places}
         extras = self._map_extras(moment)

@@ -21,6 +21,7 @@ var Atlas = (function () {
   var lastSeq = -1;
   var autoPanned = false;
   var focusIds = [];
+  var inFocus = Object.create(null);   // the same ids as keys (no inherited ones), for labels
   var hiddenIds = {};
   var extras = { hidden: [], traced: [] };
   var loaded = false;
@@ -499,7 +500,7 @@ var Atlas = (function () {
 
   function labelPriority(id) {
     var state = (shown[id] || {}).state || "future";
-    return (focusIds.indexOf(id) >= 0 ? 0 : 10) + (state === "current" ? 0 : state === "past" ? 1 : 2);
+    return (inFocus[id] ? 0 : 10) + (state === "current" ? 0 : state === "past" ? 1 : 2);
   }
 
   function overlaps(a, b) {
@@ -1716,6 +1717,8 @@ var Atlas = (function () {
       settleMarkers(changed.length);
       changed.forEach(function (id) { applyPlace(id, state.places[id]); });
       focusIds = state.focus || [];
+      inFocus = Object.create(null);
+      focusIds.forEach(function (id) { inFocus[id] = true; });
       // Python sends only what changed: remember the rest.
       ["hidden", "traced"].forEach(function (key) {
         if (state[key] !== undefined) extras[key] = state[key];
